@@ -1,0 +1,157 @@
+//! The configuration every source shares: its mode and where its data comes from.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::{Deserialize, Deserializer};
+
+use crate::snapshot::{EmbeddedFile, Origin};
+
+/// How a source is served.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// The small dataset embedded in the binary (default): works offline, for demos and tests.
+    #[default]
+    Sample,
+    /// The whole dataset held in memory, read from `path` or downloaded from `url`, reloaded every `refresh`.
+    Snapshot,
+    /// The producer's live API, asked per request behind the cache.
+    Http,
+}
+
+/// `[sources.<id>]`: the keys every source understands.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceConfig {
+    /// `sample` (default), `snapshot` or `http`.
+    #[serde(default)]
+    pub mode: Mode,
+    /// Snapshot mode: a file or folder in the source's real format.
+    #[serde(default)]
+    pub path: Option<PathBuf>,
+    /// Snapshot mode: the URL of the source's file (conditional GET); http mode: the API's base URL.
+    #[serde(default)]
+    pub url: Option<String>,
+    /// Snapshot mode: how often the data is reloaded (`30s`, `15m`, `6h`, `7d`). Default `24h`.
+    #[serde(default = "default_refresh", deserialize_with = "deserialize_duration")]
+    pub refresh: Duration,
+}
+
+impl Default for SourceConfig {
+    fn default() -> Self {
+        Self { mode: Mode::Sample, path: None, url: None, refresh: default_refresh() }
+    }
+}
+
+fn default_refresh() -> Duration {
+    Duration::from_secs(24 * 3600)
+}
+
+/// The configuration of a source could not be used; the message names the key and the rule.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("[sources.{source_id}] {message}")]
+pub struct ConfigError {
+    /// Source id.
+    pub source_id: &'static str,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl SourceConfig {
+    /// Checks the keys against the mode and says where a snapshot is read from. `http_supported` says
+    /// whether the adapter has a live client yet.
+    pub fn origin(
+        &self,
+        source: &'static str,
+        sample: &'static [EmbeddedFile],
+        http_supported: bool,
+    ) -> Result<Origin, ConfigError> {
+        let err = |message: String| ConfigError { source_id: source, message };
+        if self.refresh < Duration::from_secs(1) {
+            return Err(err(format!("refresh = {:?} : la période doit être d'au moins 1s", self.refresh)));
+        }
+        match self.mode {
+            Mode::Sample => match (&self.path, &self.url) {
+                (None, None) => Ok(Origin::Embedded(sample)),
+                _ => Err(err("mode = \"sample\" sert l'échantillon embarqué : retirez path et url, ou choisissez mode = \"snapshot\"".into())),
+            },
+            Mode::Snapshot => match (&self.path, &self.url) {
+                (Some(path), None) => Ok(Origin::Path(path.clone())),
+                (None, Some(url)) => {
+                    check_url(url).map_err(|m| err(format!("url : {m}")))?;
+                    Ok(Origin::Url(url.clone()))
+                }
+                (None, None) => Err(err("mode = \"snapshot\" demande path (fichier ou dossier) ou url".into())),
+                (Some(_), Some(_)) => Err(err("path et url s'excluent : donnez l'un ou l'autre".into())),
+            },
+            Mode::Http if !http_supported => Err(err(
+                "mode = \"http\" : le client de l'API de cette source n'est pas encore disponible ; utilisez \"sample\" ou \"snapshot\"".into(),
+            )),
+            Mode::Http => Err(err("mode = \"http\" n'est pas géré par ce type de source".into())),
+        }
+    }
+}
+
+fn check_url(url: &str) -> Result<(), String> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or_else(|| format!("« {} » doit commencer par http:// ou https://", crate::error::redact_url(url)))?;
+    if rest.is_empty() || rest.starts_with('/') {
+        return Err(format!("« {} » n'a pas d'hôte", crate::error::redact_url(url)));
+    }
+    Ok(())
+}
+
+/// Parses a duration written `<number><unit>` with unit `ms`, `s`, `m`, `h` or `d` (`30s`, `6h`).
+pub fn parse_duration(input: &str) -> Result<Duration, String> {
+    let s = input.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (number, unit) = s.split_at(split);
+    let rule = || format!("durée « {input} » invalide : un entier suivi de ms, s, m, h ou d (ex. 30s, 6h, 7d)");
+    let n: u64 = number.parse().map_err(|_| rule())?;
+    let secs = match unit {
+        "ms" => return Ok(Duration::from_millis(n)),
+        "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        "d" => n * 86400,
+        _ => return Err(rule()),
+    };
+    Ok(Duration::from_secs(secs))
+}
+
+/// Serde helper for durations written as strings (`"6h"`).
+pub fn deserialize_duration<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    let s = String::deserialize(d)?;
+    parse_duration(&s).map_err(serde::de::Error::custom)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_duration("7d"), Ok(Duration::from_secs(7 * 86400)));
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        let e = parse_duration("6 heures").unwrap_err();
+        assert!(e.contains("6 heures") && e.contains("ex. 30s"), "{e}");
+    }
+
+    #[test]
+    fn modes_and_keys() {
+        let snap = SourceConfig { mode: Mode::Snapshot, ..SourceConfig::default() };
+        assert!(snap.origin("rome", &[], false).unwrap_err().message.contains("path"));
+        let with_path = SourceConfig { mode: Mode::Sample, path: Some("x".into()), ..SourceConfig::default() };
+        assert!(with_path.origin("rome", &[], false).is_err());
+        let url = SourceConfig { mode: Mode::Snapshot, url: Some("ftp://x".into()), ..SourceConfig::default() };
+        assert!(url.origin("rome", &[], false).unwrap_err().message.contains("http://"));
+        let http = SourceConfig { mode: Mode::Http, url: Some("http://127.0.0.1:1".into()), ..SourceConfig::default() };
+        let e = http.origin("rome", &[], false).unwrap_err();
+        assert_eq!(e.source_id, "rome");
+        assert!(e.to_string().starts_with("[sources.rome]"), "{e}");
+    }
+}

@@ -1,0 +1,30 @@
+//! passerelle-core: what every source adapter shares.
+//!
+//! Layout:
+//! - [`codes`]: official codes as newtypes (`CodeRome`, `CodeInsee`, `Siret`…) with `parse` constructors.
+//! - [`model`]: the domain model (métier, fiche ONISEP, formation, action, session, ressource, commune).
+//! - [`provenance`]: where a record comes from ([`Provenance`], [`SourceDescriptor`]).
+//! - [`adapter`]: the [`Adapter`] contract (fetch by keys, search, health, refresh).
+//! - [`error`]: [`AdapterError`], cloneable and free of secrets.
+//! - [`snapshot`]: whole-dataset sources (embedded sample, path, URL) swapped atomically on refresh.
+//! - [`config`]: the per-source configuration keys (`mode`, `path`, `url`, `refresh`).
+//! - [`clock`]: the injectable clock all date logic goes through.
+//! - [`text`]: text helpers shared by parsers and searches (accent folding).
+//! - [`testkit`]: the compliance checks every adapter's tests run.
+
+pub mod adapter;
+pub mod clock;
+pub mod codes;
+pub mod config;
+pub mod error;
+pub mod model;
+pub mod provenance;
+pub mod snapshot;
+pub mod testkit;
+pub mod text;
+
+pub use adapter::{Adapter, Anomaly, Hit, PageRequest, RefreshOutcome, SearchPage, SourceHealth, SourceStatus};
+pub use clock::Clock;
+pub use codes::{CodeCertifInfo, CodeDepartement, CodeError, CodeInsee, CodeOgr, CodeRncp, CodeRome, Cfd, Formacode, IdOnisep, Siret};
+pub use error::{AdapterError, SourceId};
+pub use provenance::{Provenance, SourceDescriptor};

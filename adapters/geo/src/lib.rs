@@ -1,0 +1,1 @@
+//! Référentiel des communes (La Poste, base officielle des codes postaux)

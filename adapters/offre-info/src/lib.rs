@@ -1,0 +1,1 @@
+//! Adaptateur Offre Info (Réseau des Carif-Oref) : offres de formation LHEO

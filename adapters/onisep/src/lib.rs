@@ -1,0 +1,1 @@
+//! Adaptateur ONISEP Idéo-Métiers : export open data XML

@@ -1,0 +1,1 @@
+//! Adaptateur Repère Métiers (Auvergne-Rhône-Alpes) : ressources de découverte des métiers
