@@ -1,1 +1,124 @@
-//! Adaptateur ONISEP Idéo-Métiers : export open data XML
+//! Adaptateur ONISEP Idéo-Métiers.
+//!
+//! - **Upstream**: the "Idéo-Métiers Onisep" open-data dataset (XML, JSON and CSV flavours with the same
+//!   field names), one row per métier × publication. ONISEP links its métiers to V3-level ROME codes with
+//!   V3 labels. The ONISEP API (`Application-ID` header and a login token) comes with the `http` mode.
+//! - **Licence**: ONISEP open data; check each dataset's page before redistribution.
+//! - **Modes**: `sample` (the excerpt in `sample/`, written for passerelle in the export's format),
+//!   `snapshot` (`path` or `url` of the XML export).
+//! - **Records**: one [`FicheOnisep`](passerelle_core::model::FicheOnisep) per `MET.n`, its rows merged.
+//!   Rows without ROME code and malformed codes are kept and reported in the health, never dropped.
+
+mod mapping;
+mod snapshot;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use passerelle_core::adapter::{Adapter, Hit, PageRequest, RefreshOutcome, SearchPage, SourceHealth};
+use passerelle_core::config::{ConfigError, SourceConfig};
+use passerelle_core::model::FicheOnisep;
+use passerelle_core::snapshot::{Dataset, EmbeddedFile, LoadContext, RawFiles, Snapshot};
+use passerelle_core::text::{fold, matches_words};
+use passerelle_core::{AdapterError, Anomaly, Clock, CodeRome, IdOnisep, SourceDescriptor};
+
+pub use mapping::OnisepData;
+
+/// Source id.
+pub const SOURCE: &str = "onisep";
+
+/// Description of the source.
+pub const DESCRIPTOR: SourceDescriptor = SourceDescriptor {
+    id: SOURCE,
+    nom: "Idéo-Métiers — ONISEP",
+    producteur: "ONISEP",
+    licence: "Données ouvertes ONISEP (licence indiquée sur la page du jeu de données)",
+    url: "https://opendata.onisep.fr/data/5fa5949243f97/2-ideo-metiers-onisep.htm",
+};
+
+/// The embedded sample, in the export's XML format.
+pub static SAMPLE: &[EmbeddedFile] =
+    &[EmbeddedFile { name: "ideo-metiers_onisep.xml", bytes: include_bytes!("../sample/ideo-metiers_onisep.xml") }];
+
+/// `[sources.onisep]`.
+pub type OnisepConfig = SourceConfig;
+
+impl Dataset for OnisepData {
+    fn parse(files: &RawFiles, ctx: &LoadContext) -> Result<Self, AdapterError> {
+        let (name, bytes) = files.single(SOURCE)?;
+        Ok(mapping::build(name, snapshot::read_xml(name, bytes)?, ctx))
+    }
+    fn record_count(&self) -> usize {
+        self.fiches.len()
+    }
+    fn anomalies(&self) -> &[Anomaly] {
+        &self.anomalies
+    }
+}
+
+/// Search criteria over fiches ONISEP; all given criteria must hold.
+#[derive(Debug, Clone, Default)]
+pub struct OnisepFilter {
+    /// Fiches linked to at least one of these ROME codes.
+    pub codes_rome: Option<Vec<CodeRome>>,
+    /// Words that must start words of the label (accents ignored).
+    pub texte: Option<String>,
+}
+
+/// The ONISEP adapter.
+#[derive(Debug)]
+pub struct OnisepAdapter {
+    snapshot: Snapshot<OnisepData>,
+}
+
+impl OnisepAdapter {
+    /// An adapter for the configuration; the data loads on the first [`Adapter::refresh`].
+    pub fn new(config: &OnisepConfig, clock: Clock) -> Result<Self, ConfigError> {
+        let origin = config.origin(SOURCE, SAMPLE, false)?;
+        Ok(Self { snapshot: Snapshot::new(DESCRIPTOR, origin, clock) })
+    }
+}
+
+impl Adapter for OnisepAdapter {
+    type Key = IdOnisep;
+    type Record = Arc<FicheOnisep>;
+    type Filter = OnisepFilter;
+
+    fn descriptor(&self) -> &SourceDescriptor {
+        self.snapshot.descriptor()
+    }
+
+    async fn fetch(&self, keys: &[IdOnisep]) -> Result<HashMap<IdOnisep, Arc<FicheOnisep>>, AdapterError> {
+        let data = self.snapshot.current()?;
+        Ok(keys.iter().filter_map(|k| data.fiches.get(k).map(|f| (k.clone(), Arc::clone(f)))).collect())
+    }
+
+    async fn search(&self, filter: &OnisepFilter, page: PageRequest) -> Result<SearchPage<Arc<FicheOnisep>>, AdapterError> {
+        let data = self.snapshot.current()?;
+        let candidates: Vec<&Arc<FicheOnisep>> = match &filter.codes_rome {
+            Some(codes) => {
+                let mut ids: Vec<&IdOnisep> = codes.iter().filter_map(|c| data.by_rome.get(c)).flatten().collect();
+                ids.sort();
+                ids.dedup();
+                ids.into_iter().filter_map(|id| data.fiches.get(id)).collect()
+            }
+            None => data.fiches.values().collect(),
+        };
+        let query = filter.texte.as_deref().map(fold).filter(|q| !q.is_empty());
+        let mut hits: Vec<&Arc<FicheOnisep>> =
+            candidates.into_iter().filter(|f| query.as_ref().is_none_or(|q| matches_words(&fold(&f.libelle), q))).collect();
+        hits.sort_by(|a, b| a.libelle.cmp(&b.libelle).then_with(|| a.id.cmp(&b.id)));
+        Ok(page.slice(hits.into_iter().map(|f| Hit::new(Arc::clone(f))).collect()))
+    }
+
+    fn health(&self) -> SourceHealth {
+        self.snapshot.health()
+    }
+
+    async fn refresh(&self) -> Result<RefreshOutcome, AdapterError> {
+        self.snapshot.refresh().await
+    }
+}
+
+#[cfg(test)]
+mod tests;
