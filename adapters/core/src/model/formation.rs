@@ -37,6 +37,8 @@ pub struct Formation {
     pub niveau_sortie: Option<CodeLibelle>,
     /// Page of the formation at the producer.
     pub url: Option<String>,
+    /// The training body responsible for the formation.
+    pub organisme_responsable: Option<Organisme>,
 }
 
 /// A Formacode with its `principal` tag.
