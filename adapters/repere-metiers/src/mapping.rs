@@ -1,0 +1,214 @@
+//! Repère Métiers DTOs -> domain ressources, applying the charter's rules. Pure functions.
+//!
+//! Validation rules skip a record and report it (id, field, rule); diffusion rules filter what is served
+//! (only published resources; a contact only with the operator's consent).
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
+
+use passerelle_core::model::{
+    CategorieRessource, Contact, Creneau, GeoPoint, Lien, Lieu, Modalite, Operateur, Public, Ressource, StatutModeration, TypeOperateur,
+};
+use passerelle_core::{Anomaly, CodeInsee, CodeRome, Provenance, Siret};
+
+use crate::snapshot::RessourceDto;
+
+/// A broken rule: the field and the rule.
+pub(crate) struct Violation {
+    pub field: &'static str,
+    pub rule: String,
+}
+
+fn violation(field: &'static str, rule: impl Into<String>) -> Violation {
+    Violation { field, rule: rule.into() }
+}
+
+pub(crate) fn categorie(v: &str) -> Option<CategorieRessource> {
+    Some(match v {
+        "evenement" => CategorieRessource::Evenement,
+        "concours" => CategorieRessource::Concours,
+        "immersion_entreprise" => CategorieRessource::ImmersionEntreprise,
+        "action_mobilisable_groupe" => CategorieRessource::ActionMobilisableGroupe,
+        "pedagogie_methode" => CategorieRessource::PedagogieMethode,
+        "support_multimedia" => CategorieRessource::SupportMultimedia,
+        _ => return None,
+    })
+}
+
+fn public(v: &str) -> Option<Public> {
+    Some(match v {
+        "collegiens" => Public::Collegiens,
+        "lyceens" => Public::Lyceens,
+        "etudiants" => Public::Etudiants,
+        "apprentis" => Public::Apprentis,
+        "demandeurs_emploi" => Public::DemandeursEmploi,
+        "salaries" => Public::Salaries,
+        "enseignants" => Public::Enseignants,
+        "professionnels_orientation" => Public::ProfessionnelsOrientation,
+        "parents" => Public::Parents,
+        "tout_public" => Public::ToutPublic,
+        _ => return None,
+    })
+}
+
+fn modalite(v: &str) -> Option<Modalite> {
+    Some(match v {
+        "individuel" => Modalite::Individuel,
+        "groupe" => Modalite::Groupe,
+        "individuel_et_groupe" => Modalite::IndividuelEtGroupe,
+        _ => return None,
+    })
+}
+
+fn type_operateur(v: &str) -> Option<TypeOperateur> {
+    Some(match v {
+        "branche_professionnelle" => TypeOperateur::BrancheProfessionnelle,
+        "entreprise" => TypeOperateur::Entreprise,
+        "organisme_formation" => TypeOperateur::OrganismeFormation,
+        "association" => TypeOperateur::Association,
+        "collectivite" => TypeOperateur::Collectivite,
+        "etablissement_scolaire" => TypeOperateur::EtablissementScolaire,
+        "autre" => TypeOperateur::Autre,
+        _ => return None,
+    })
+}
+
+fn statut(v: &str) -> Option<StatutModeration> {
+    Some(match v {
+        "publiee" => StatutModeration::Publiee,
+        "en_attente" => StatutModeration::EnAttente,
+        "refusee" => StatutModeration::Refusee,
+        "retiree" => StatutModeration::Retiree,
+        _ => return None,
+    })
+}
+
+fn valid_id(id: &str) -> bool {
+    id.strip_prefix("RM-").is_some_and(|d| d.len() == 6 && d.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Checks a record against the validation rules and maps it, with its moderation state.
+pub(crate) fn ressource(dto: RessourceDto, provenance: &Provenance) -> Result<(StatutModeration, Ressource), Violation> {
+    if !valid_id(&dto.id) {
+        return Err(violation("id", format!("« {} » ne suit pas le motif RM- suivi de 6 chiffres", dto.id)));
+    }
+    let categorie = categorie(&dto.categorie).ok_or_else(|| violation("categorie", format!("« {} » n'est pas une des six catégories", dto.categorie)))?;
+    let statut = statut(&dto.moderation.statut)
+        .ok_or_else(|| violation("moderation.statut", format!("« {} » : publiee, en_attente, refusee ou retiree attendu", dto.moderation.statut)))?;
+    let type_operateur = type_operateur(&dto.operateur.type_operateur)
+        .ok_or_else(|| violation("operateur.type", format!("« {} » n'est pas un type d'opérateur connu", dto.operateur.type_operateur)))?;
+    let siret = dto.operateur.siret.as_deref().map(Siret::parse).transpose().map_err(|e| violation("operateur.siret", e.to_string()))?;
+    if dto.publics.is_empty() {
+        return Err(violation("publics", "au moins un public est exigé"));
+    }
+    let publics = dto
+        .publics
+        .iter()
+        .map(|p| public(p).ok_or_else(|| violation("publics", format!("« {p} » n'est pas un public connu"))))
+        .collect::<Result<Vec<_>, _>>()?;
+    let modalite = modalite(&dto.modalite).ok_or_else(|| violation("modalite", format!("« {} » : individuel, groupe ou individuel_et_groupe attendu", dto.modalite)))?;
+    if categorie == CategorieRessource::Evenement && dto.dates.is_empty() {
+        return Err(violation("dates", "un événement exige au moins une date"));
+    }
+    if categorie == CategorieRessource::ActionMobilisableGroupe && !dto.gratuit {
+        return Err(violation("gratuit", "une action mobilisable en groupe doit être gratuite pour les établissements scolaires"));
+    }
+    if dto.lieu.is_none() && !dto.mobilisable_en_region {
+        return Err(violation("lieu", "un lieu est exigé, sauf pour une ressource mobilisable en région"));
+    }
+    let codes_rome = dto
+        .codes_rome
+        .iter()
+        .map(|c| CodeRome::parse(c).map_err(|e| violation("codes_rome", e.to_string())))
+        .collect::<Result<Vec<_>, _>>()?;
+    let lieu = match dto.lieu {
+        None => None,
+        Some(l) => {
+            let code_insee = CodeInsee::parse(&l.code_insee).map_err(|e| violation("lieu.code_insee", e.to_string()))?;
+            let position = GeoPoint::new(l.latitude, l.longitude)
+                .ok_or_else(|| violation("lieu.latitude", format!("coordonnées ({}, {}) hors des bornes WGS84", l.latitude, l.longitude)))?;
+            Some(Lieu {
+                nom: l.nom,
+                adresse: l.adresse.into_iter().collect(),
+                code_postal: Some(l.code_postal),
+                ville: Some(l.commune),
+                code_insee: Some(code_insee),
+                position: Some(position),
+            })
+        }
+    };
+    let mut dates: Vec<Creneau> = dto.dates.into_iter().map(|d| Creneau { debut: d.debut, fin: d.fin }).collect();
+    if let Some(bad) = dates.iter().find(|d| d.fin.is_some_and(|f| f < d.debut)) {
+        return Err(violation("dates", format!("le créneau qui commence le {} finit avant de commencer", bad.debut)));
+    }
+    dates.sort_by_key(|d| d.debut);
+    let contact = dto.contact.filter(|c| c.consentement_publication).map(|c| Contact {
+        nom: c.nom,
+        fonction: c.fonction,
+        structure: c.structure,
+        email: c.email,
+        telephone: c.telephone,
+    });
+    let ressource = Ressource {
+        provenance: provenance.clone().with_url(dto.liens.first().map(|l| l.url.clone())),
+        id: dto.id,
+        titre: dto.titre,
+        description: dto.description,
+        categorie,
+        operateur: Operateur { nom: dto.operateur.nom, type_operateur, siret },
+        publics,
+        modalite,
+        gratuit: dto.gratuit,
+        tarif: dto.tarif,
+        dates,
+        lieu,
+        mobilisable_en_region: dto.mobilisable_en_region,
+        codes_rome,
+        liens: dto.liens.into_iter().map(|l| Lien { url: l.url, libelle: l.libelle }).collect(),
+        contact,
+        parent_id: dto.parent_id,
+        mis_a_jour_le: dto.mis_a_jour_le,
+    };
+    Ok((statut, ressource))
+}
+
+/// Maps every record; returns the published resources and the anomalies.
+pub(crate) fn build(
+    file: &str,
+    raw: Vec<serde_json::Value>,
+    provenance: &Provenance,
+) -> (BTreeMap<String, Arc<Ressource>>, Vec<Anomaly>) {
+    let mut anomalies = Vec::new();
+    let mut valid: Vec<(StatutModeration, Ressource)> = Vec::new();
+    let mut seen = HashSet::new();
+    for (index, value) in raw.into_iter().enumerate() {
+        let id = value.get("id").and_then(|v| v.as_str()).map_or_else(|| format!("ressource n°{}", index + 1), str::to_owned);
+        let location = format!("{file} {id}");
+        let dto: RessourceDto = match serde_json::from_value(value) {
+            Ok(d) => d,
+            Err(e) => {
+                anomalies.push(Anomaly { location, problem: format!("ressource écartée : {e}") });
+                continue;
+            }
+        };
+        match ressource(dto, provenance) {
+            Ok((_, r)) if !seen.insert(r.id.clone()) => {
+                anomalies.push(Anomaly { location, problem: "champ id : identifiant en double, ressource écartée".into() });
+            }
+            Ok(ok) => valid.push(ok),
+            Err(v) => anomalies.push(Anomaly { location, problem: format!("champ {} : {}, ressource écartée", v.field, v.rule) }),
+        }
+    }
+    let ids: HashSet<String> = valid.iter().map(|(_, r)| r.id.clone()).collect();
+    let mut published = BTreeMap::new();
+    for (statut, r) in valid {
+        if let Some(parent) = r.parent_id.as_ref().filter(|p| !ids.contains(*p)) {
+            anomalies.push(Anomaly { location: format!("{file} {}", r.id), problem: format!("champ parent_id : « {parent} » n'existe pas dans l'export, ressource écartée") });
+            continue;
+        }
+        if statut == StatutModeration::Publiee {
+            published.insert(r.id.clone(), Arc::new(r));
+        }
+    }
+    (published, anomalies)
+}
