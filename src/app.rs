@@ -1,0 +1,97 @@
+//! The application: built from a configuration, bound to its listener, run until a shutdown signal.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+use crate::config::{Config, ConfigError};
+use crate::graphql;
+use crate::http;
+use crate::sources::Sources;
+
+/// Why the application could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The configuration does not fit.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The listener could not be bound.
+    #[error("impossible d'écouter sur {addr} : {source}")]
+    Bind {
+        /// Address.
+        addr: SocketAddr,
+        /// Cause.
+        source: std::io::Error,
+    },
+}
+
+/// A built application: sources loading in the background, listener bound.
+#[derive(Debug)]
+pub struct Application {
+    listener: TcpListener,
+    addr: SocketAddr,
+    router: axum::Router,
+    sources: Arc<Sources>,
+    background: Vec<JoinHandle<()>>,
+}
+
+impl Application {
+    /// Builds the sources, starts their loading and binds the listener (port 0 picks a free port).
+    pub async fn build(config: Config) -> Result<Self, StartError> {
+        let sources = Arc::new(Sources::build(&config)?);
+        let background = sources.spawn_loading(&config);
+        let schema = graphql::build_schema(Arc::clone(&sources));
+        let router = http::router(http::AppState { schema, sources: Arc::clone(&sources), playground: config.server.playground });
+        let listener = TcpListener::bind(config.server.listen)
+            .await
+            .map_err(|source| StartError::Bind { addr: config.server.listen, source })?;
+        let addr = listener.local_addr().map_err(|source| StartError::Bind { addr: config.server.listen, source })?;
+        Ok(Self { listener, addr, router, sources, background })
+    }
+
+    /// The address actually bound.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The sources (for readiness checks and tests).
+    pub fn sources(&self) -> Arc<Sources> {
+        Arc::clone(&self.sources)
+    }
+
+    /// Serves until `shutdown` completes, then lets in-flight requests finish.
+    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        tracing::info!(addr = %self.addr, "passerelle à l'écoute");
+        let result = axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await;
+        for task in self.background {
+            task.abort();
+        }
+        result
+    }
+}
+
+/// Completes on SIGINT (Ctrl-C) or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("arrêt demandé : fin des requêtes en cours");
+}

@@ -1,0 +1,248 @@
+//! Typed configuration: one TOML file, overridden by `PASSERELLE_…` environment variables, validated at
+//! load. Every key has a default, so no file at all serves the embedded samples on 127.0.0.1:8080.
+//!
+//! Environment overrides: `PASSERELLE_SERVER__LISTEN=0.0.0.0:8080`,
+//! `PASSERELLE_SOURCES__OFFRE_INFO__PATH=/data/lheo.xml` — `__` separates levels and, in a source id,
+//! `_` stands for `-`. `PASSERELLE_TODAY` is short for `PASSERELLE_SERVER__TODAY`; `PASSERELLE_CONFIG`
+//! names the file. Unknown keys, in the file or the environment, are errors naming the key.
+
+use std::net::SocketAddr;
+use std::path::Path;
+
+use chrono::NaiveDate;
+use passerelle_core::config::SourceConfig;
+use serde::{Deserialize, Deserializer};
+
+/// The whole configuration.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// `[server]`.
+    #[serde(default)]
+    pub server: ServerConfig,
+    /// `[sources.*]`.
+    #[serde(default)]
+    pub sources: SourcesConfig,
+}
+
+/// `[server]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Address to listen on. Default `127.0.0.1:8080`; port 0 picks a free port.
+    #[serde(default = "default_listen")]
+    pub listen: SocketAddr,
+    /// Pins "today" for all date logic (upcoming sessions and events), as `AAAA-MM-JJ`. Default: the
+    /// system date.
+    #[serde(default, deserialize_with = "deserialize_date")]
+    pub today: Option<NaiveDate>,
+    /// Serves the playground page at `/`. Default `true`.
+    #[serde(default = "yes")]
+    pub playground: bool,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self { listen: default_listen(), today: None, playground: true }
+    }
+}
+
+fn default_listen() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 8080))
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// `[sources.rome]`, `[sources.onisep]`, `[sources.offre-info]`, `[sources.repere-metiers]`, `[sources.geo]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourcesConfig {
+    /// ROME 4.0 (France Travail).
+    #[serde(default)]
+    pub rome: SourceConfig,
+    /// Idéo-Métiers (ONISEP).
+    #[serde(default)]
+    pub onisep: SourceConfig,
+    /// Offre Info (Carif-Oref, LHEO).
+    #[serde(default, rename = "offre-info")]
+    pub offre_info: SourceConfig,
+    /// Repère Métiers (Auvergne-Rhône-Alpes).
+    #[serde(default, rename = "repere-metiers")]
+    pub repere_metiers: SourceConfig,
+    /// Communes (La Poste).
+    #[serde(default)]
+    pub geo: SourceConfig,
+}
+
+/// The configuration could not be loaded; the message names the file or variable, the key and the rule.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("lecture de la configuration {path} impossible : {reason}")]
+    Read {
+        /// File.
+        path: String,
+        /// Why.
+        reason: String,
+    },
+    /// The file or a value is not valid TOML.
+    #[error("{origin} : TOML invalide : {reason}")]
+    Syntax {
+        /// File or variable.
+        origin: String,
+        /// Why.
+        reason: String,
+    },
+    /// A key is unknown or its value breaks its rule.
+    #[error("configuration invalide, clé {key} : {reason}")]
+    Invalid {
+        /// Dotted key path.
+        key: String,
+        /// Why.
+        reason: String,
+    },
+    /// A source's keys do not fit together.
+    #[error(transparent)]
+    Source(#[from] passerelle_core::config::ConfigError),
+}
+
+/// `today = 2026-01-15` (a TOML date) or `today = "2026-01-15"`.
+fn deserialize_date<'de, D: Deserializer<'de>>(d: D) -> Result<Option<NaiveDate>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Repr {
+        Text(String),
+        Toml(toml::value::Datetime),
+    }
+    let text = match Option::<Repr>::deserialize(d)? {
+        None => return Ok(None),
+        Some(Repr::Text(s)) => s,
+        Some(Repr::Toml(dt)) => dt.to_string(),
+    };
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .map(Some)
+        .map_err(|_| serde::de::Error::custom(format!("date « {text} » invalide : format AAAA-MM-JJ attendu")))
+}
+
+impl Config {
+    /// Loads the file (if any) and applies the `PASSERELLE_*` variables of `env`.
+    pub fn load(path: Option<&Path>, env: impl IntoIterator<Item = (String, String)>) -> Result<Self, ConfigError> {
+        let mut root = match path {
+            Some(p) => {
+                let text = std::fs::read_to_string(p).map_err(|e| ConfigError::Read { path: p.display().to_string(), reason: e.to_string() })?;
+                toml::from_str::<toml::Table>(&text).map_err(|e| ConfigError::Syntax { origin: p.display().to_string(), reason: e.to_string() })?
+            }
+            None => toml::Table::new(),
+        };
+        let mut overrides: Vec<(String, String)> = env.into_iter().filter(|(k, _)| k.starts_with("PASSERELLE_")).collect();
+        overrides.sort();
+        for (name, value) in overrides {
+            apply_override(&mut root, &name, &value)?;
+        }
+        let config: Config = serde_path_to_error::deserialize(toml::Value::Table(root))
+            .map_err(|e| ConfigError::Invalid { key: e.path().to_string(), reason: e.inner().to_string() })?;
+        Ok(config)
+    }
+}
+
+/// The key path a `PASSERELLE_*` variable overrides, or `None` for the variables that are not keys.
+fn override_path(name: &str) -> Option<Vec<String>> {
+    let rest = name.strip_prefix("PASSERELLE_")?;
+    match rest {
+        "CONFIG" => None,
+        "TODAY" => Some(vec!["server".into(), "today".into()]),
+        _ => {
+            let mut path: Vec<String> = rest.split("__").map(str::to_ascii_lowercase).collect();
+            if path.len() >= 2 && path[0] == "sources" {
+                path[1] = path[1].replace('_', "-");
+            }
+            Some(path)
+        }
+    }
+}
+
+fn apply_override(root: &mut toml::Table, name: &str, raw: &str) -> Result<(), ConfigError> {
+    let Some(path) = override_path(name) else { return Ok(()) };
+    if path.iter().any(String::is_empty) {
+        return Err(ConfigError::Invalid { key: name.into(), reason: "variable mal formée : niveaux séparés par __, ex. PASSERELLE_SERVER__LISTEN".into() });
+    }
+    let (last, parents) = path.split_last().unwrap_or((&path[0], &[]));
+    let mut table = root;
+    for key in parents {
+        let entry = table.entry(key.clone()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        table = entry.as_table_mut().ok_or_else(|| ConfigError::Invalid { key: name.into(), reason: format!("« {key} » n'est pas une table") })?;
+    }
+    table.insert(last.clone(), env_value(raw));
+    Ok(())
+}
+
+/// A variable's value: a boolean or a number when it reads as one, a string otherwise.
+fn env_value(raw: &str) -> toml::Value {
+    if let Ok(b) = raw.parse::<bool>() {
+        return toml::Value::Boolean(b);
+    }
+    if let Ok(i) = raw.parse::<i64>() {
+        return toml::Value::Integer(i);
+    }
+    toml::Value::String(raw.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use passerelle_core::config::Mode;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    }
+
+    #[test]
+    fn defaults_serve_the_samples_locally() {
+        let c = Config::load(None, Vec::new()).unwrap();
+        assert_eq!(c.server.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.sources.rome.mode, Mode::Sample);
+        assert!(c.server.playground);
+    }
+
+    #[test]
+    fn environment_overrides_with_source_ids() {
+        let c = Config::load(
+            None,
+            env(&[
+                ("PASSERELLE_SERVER__LISTEN", "127.0.0.1:0"),
+                ("PASSERELLE_SOURCES__OFFRE_INFO__MODE", "snapshot"),
+                ("PASSERELLE_SOURCES__OFFRE_INFO__PATH", "/tmp/lheo.xml"),
+                ("PASSERELLE_TODAY", "2026-03-01"),
+                ("PASSERELLE_CONFIG", "ignored.toml"),
+                ("HOME", "/root"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.server.listen.port(), 0);
+        assert_eq!(c.sources.offre_info.mode, Mode::Snapshot);
+        assert_eq!(c.sources.offre_info.path.as_deref(), Some(Path::new("/tmp/lheo.xml")));
+        assert_eq!(c.server.today, NaiveDate::from_ymd_opt(2026, 3, 1));
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_name_the_key() {
+        let e = Config::load(None, env(&[("PASSERELLE_SOURCES__ROME__MDOE", "sample")])).unwrap_err().to_string();
+        assert!(e.contains("sources.rome") && e.contains("mdoe"), "{e}");
+        let e = Config::load(None, env(&[("PASSERELLE_SERVER__LISTEN", "partout")])).unwrap_err().to_string();
+        assert!(e.contains("server.listen"), "{e}");
+        let e = Config::load(None, env(&[("PASSERELLE_TODAY", "01/03/2026")])).unwrap_err().to_string();
+        assert!(e.contains("server.today") && e.contains("AAAA-MM-JJ"), "{e}");
+        let e = Config::load(None, env(&[("PASSERELLE_SOURCES__ROME__REFRESH", "6 heures")])).unwrap_err().to_string();
+        assert!(e.contains("sources.rome.refresh") && e.contains("6 heures"), "{e}");
+    }
+
+    #[test]
+    fn the_example_configuration_parses() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/passerelle.toml");
+        let c = Config::load(Some(&path), Vec::new()).unwrap();
+        assert_eq!(c.server.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.sources.rome.mode, Mode::Sample);
+    }
+}

@@ -1,0 +1,136 @@
+//! Errors become GraphQL errors here, and only here, with `extensions.code` and, for source failures,
+//! `extensions.source`.
+
+use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
+use async_graphql::{ErrorExtensions, Pos, Response, ServerError, Value};
+use passerelle_core::AdapterError;
+
+/// A caller's input broke a rule.
+pub const BAD_USER_INPUT: &str = "BAD_USER_INPUT";
+/// A source failed; its fields are `null`.
+pub const SOURCE_UNAVAILABLE: &str = "SOURCE_UNAVAILABLE";
+/// The source cannot answer this in its configured mode.
+pub const SOURCE_UNSUPPORTED: &str = "SOURCE_UNSUPPORTED";
+/// A configured limit was exceeded.
+pub const LIMIT_EXCEEDED: &str = "LIMIT_EXCEEDED";
+
+/// The GraphQL error of a source failure.
+pub fn source_error(e: &AdapterError) -> async_graphql::Error {
+    let code = match e {
+        AdapterError::Unsupported { .. } => SOURCE_UNSUPPORTED,
+        AdapterError::BadInput { .. } => BAD_USER_INPUT,
+        _ => SOURCE_UNAVAILABLE,
+    };
+    async_graphql::Error::new(e.to_string()).extend_with(|_, ext| {
+        ext.set("code", code);
+        if let Some(source) = e.source_id() {
+            ext.set("source", source);
+        }
+        if let AdapterError::BadInput { field, .. } = e {
+            ext.set("argument", field.as_str());
+        }
+    })
+}
+
+/// An input that breaks a rule: names the argument (dotted path inside input objects).
+pub fn bad_input(argument: &str, message: impl Into<String>) -> async_graphql::Error {
+    let argument = argument.to_owned();
+    async_graphql::Error::new(message).extend_with(move |_, ext| {
+        ext.set("code", BAD_USER_INPUT);
+        ext.set("argument", argument.as_str());
+    })
+}
+
+/// An input beyond a configured limit.
+pub fn limit_exceeded(argument: &str, message: impl Into<String>) -> async_graphql::Error {
+    let argument = argument.to_owned();
+    async_graphql::Error::new(message).extend_with(move |_, ext| {
+        ext.set("code", LIMIT_EXCEEDED);
+        ext.set("argument", argument.as_str());
+    })
+}
+
+fn code_of(e: &ServerError) -> Option<String> {
+    let ext = e.extensions.as_ref()?;
+    match ext.get("code")? {
+        Value::String(s) => Some(s.clone()),
+        _ => None,
+    }
+}
+
+/// Post-processes a response: an argument whose value failed to parse (a malformed code) is a request
+/// error — its message is rewritten to name the argument, `extensions.argument` is set, and `data` is
+/// dropped. Returns whether the response is a request error (no `data`).
+pub fn finalize(response: &mut Response, document: Option<&ExecutableDocument>) -> bool {
+    let mut request_error = false;
+    for error in &mut response.errors {
+        if code_of(error).as_deref() != Some(BAD_USER_INPUT) || !error.message.starts_with("Failed to parse") {
+            continue;
+        }
+        request_error = true;
+        // « Failed to parse "CodeRome": code ROME « ZZ » invalide … » -> the part after the type name.
+        let detail = error.message.split_once("\": ").map_or(error.message.as_str(), |(_, d)| d).to_owned();
+        let argument = error.locations.first().and_then(|pos| document.and_then(|d| argument_at(d, *pos)));
+        error.path.clear();
+        match argument {
+            Some(name) => {
+                error.message = format!("argument {name} : {detail}");
+                error.extensions.get_or_insert_with(Default::default).set("argument", name);
+            }
+            None => error.message = detail,
+        }
+    }
+    if request_error {
+        response.errors.retain(|e| code_of(e).as_deref() == Some(BAD_USER_INPUT));
+        response.data = Value::Null;
+        return true;
+    }
+    restore_errored_fields(response);
+    false
+}
+
+/// async-graphql leaves a field whose resolver failed out of its parent object; GraphQL says it is
+/// present with `null` (all fields that can fail on a source are nullable). Puts those `null`s back.
+fn restore_errored_fields(response: &mut Response) {
+    use async_graphql::PathSegment;
+    for error in &response.errors {
+        let Some((PathSegment::Field(last), parents)) = error.path.split_last() else { continue };
+        if response.data == Value::Null && parents.is_empty() {
+            response.data = Value::Object(Default::default());
+        }
+        if let Some(Value::Object(map)) = value_at(&mut response.data, parents) {
+            map.entry(async_graphql::Name::new(last)).or_insert(Value::Null);
+        }
+    }
+}
+
+fn value_at<'a>(value: &'a mut Value, path: &[async_graphql::PathSegment]) -> Option<&'a mut Value> {
+    use async_graphql::PathSegment;
+    let Some((first, rest)) = path.split_first() else { return Some(value) };
+    let next = match (first, value) {
+        (PathSegment::Field(name), Value::Object(map)) => map.get_mut(name.as_str()),
+        (PathSegment::Index(i), Value::List(items)) => items.get_mut(*i),
+        _ => None,
+    }?;
+    value_at(next, rest)
+}
+
+/// The name of the argument whose value (or variable) starts at `pos`.
+fn argument_at(doc: &ExecutableDocument, pos: Pos) -> Option<String> {
+    let sets = doc.operations.iter().map(|(_, op)| &op.node.selection_set.node).chain(doc.fragments.values().map(|f| &f.node.selection_set.node));
+    sets.into_iter().find_map(|set| find_in(set, pos))
+}
+
+fn find_in(set: &SelectionSet, pos: Pos) -> Option<String> {
+    set.items.iter().find_map(|item| match &item.node {
+        Selection::Field(f) => f
+            .node
+            .arguments
+            .iter()
+            .find(|(_, value)| value.pos == pos)
+            .map(|(name, _)| name.node.to_string())
+            .or_else(|| find_in(&f.node.selection_set.node, pos)),
+        Selection::InlineFragment(frag) => find_in(&frag.node.selection_set.node, pos),
+        Selection::FragmentSpread(_) => None,
+    })
+}

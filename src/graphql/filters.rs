@@ -1,0 +1,186 @@
+//! Search inputs (`filtre`) and their translation into adapter filters. The same input serves the root
+//! list and the list field of `Metier` restricted to the métier.
+
+use async_graphql::{Context, InputObject};
+use passerelle_core::model::GeoPoint;
+use passerelle_geo::GeoFilter;
+use passerelle_offre_info::{Autour as AutourOffre, OffreFilter};
+use passerelle_repere_metiers::RessourceFilter;
+use passerelle_rome::RomeFilter;
+
+use crate::graphql::errors::{bad_input, limit_exceeded, source_error};
+use crate::graphql::ressource::CategorieRessource;
+use crate::graphql::scalars::{CodeDepartement, CodeInsee, CodeRome, Formacode};
+use crate::graphql::{loaders, sources};
+
+/// Largest radius of a search around a place, in km.
+pub const MAX_RAYON_KM: f64 = 200.0;
+
+/// Un lieu et un rayon : une commune (`codeInsee`) ou des coordonnées (`latitude` et `longitude`).
+#[derive(Debug, InputObject)]
+pub struct Autour {
+    /// Commune au centre de la recherche (son centre géographique).
+    pub code_insee: Option<CodeInsee>,
+    /// Latitude WGS84 du centre, avec `longitude`.
+    pub latitude: Option<f64>,
+    /// Longitude WGS84 du centre, avec `latitude`.
+    pub longitude: Option<f64>,
+    /// Rayon en kilomètres (plus de 0, au plus 200).
+    pub rayon_km: f64,
+}
+
+impl Autour {
+    /// Resolves the centre (through the communes référentiel for a code INSEE) and checks the radius.
+    /// `path` names the input in errors (`filtre.autour`).
+    pub async fn resolve(&self, ctx: &Context<'_>, path: &str) -> async_graphql::Result<(GeoPoint, f64)> {
+        let r = self.rayon_km;
+        if !(r.is_finite() && r > 0.0) {
+            return Err(bad_input(&format!("{path}.rayonKm"), format!("{path}.rayonKm = {r} : un rayon strictement positif est attendu")));
+        }
+        if r > MAX_RAYON_KM {
+            return Err(limit_exceeded(&format!("{path}.rayonKm"), format!("{path}.rayonKm = {r} dépasse la limite de {MAX_RAYON_KM} km")));
+        }
+        let centre = match (&self.code_insee, self.latitude, self.longitude) {
+            (Some(code), None, None) => {
+                let commune = loaders(ctx).communes.load_one(code.0.clone()).await.map_err(|e| source_error(&e))?;
+                let commune = commune.ok_or_else(|| {
+                    bad_input(&format!("{path}.codeInsee"), format!("{path}.codeInsee = « {} » : commune inconnue du référentiel des communes", code.0))
+                })?;
+                commune.position.ok_or_else(|| {
+                    bad_input(&format!("{path}.codeInsee"), format!("{path}.codeInsee = « {} » : le référentiel ne donne pas de coordonnées pour cette commune", code.0))
+                })?
+            }
+            (None, Some(lat), Some(lon)) => GeoPoint::new(lat, lon).ok_or_else(|| {
+                bad_input(&format!("{path}.latitude"), format!("{path} : coordonnées ({lat}, {lon}) hors des bornes (latitude −90 à 90, longitude −180 à 180)"))
+            })?,
+            _ => {
+                return Err(bad_input(path, format!("{path} : donnez soit codeInsee, soit latitude et longitude")));
+            }
+        };
+        Ok((centre, r))
+    }
+}
+
+/// The ROME codes of a filter, narrowed to one métier's code for the list fields of `Metier`: the same
+/// filter, restricted to the métier (a filter naming other codes then matches nothing).
+fn restrict_codes(given: Option<&[CodeRome]>, restrict_to: Option<&passerelle_core::CodeRome>) -> Option<Vec<passerelle_core::CodeRome>> {
+    let given = given.map(|v| v.iter().map(|c| c.0.clone()));
+    match restrict_to {
+        Some(code) => Some(given.map_or_else(|| vec![code.clone()], |g| g.filter(|c| c == code).collect())),
+        None => given.map(Iterator::collect),
+    }
+}
+
+/// Critères de recherche des fiches métier (tous ceux donnés doivent être vérifiés).
+#[derive(Debug, Default, InputObject)]
+pub struct FiltreMetiers {
+    /// Mots du libellé de la fiche ou d'une appellation (début de mot, accents et casse ignorés), ex. « dév web ».
+    pub texte: Option<String>,
+    /// Lettre du grand domaine (ex. M).
+    pub code_grand_domaine: Option<String>,
+    /// Code du domaine professionnel (ex. M18).
+    pub code_domaine_professionnel: Option<String>,
+    /// Seulement les fiches détaillées de cette fiche de niveau V3.
+    pub code_rome_parent: Option<CodeRome>,
+}
+
+impl From<FiltreMetiers> for RomeFilter {
+    fn from(f: FiltreMetiers) -> Self {
+        Self {
+            texte: f.texte,
+            code_grand_domaine: f.code_grand_domaine,
+            code_domaine_professionnel: f.code_domaine_professionnel,
+            code_rome_parent: f.code_rome_parent.map(|c| c.0),
+        }
+    }
+}
+
+/// Critères de recherche des fiches métier ONISEP.
+#[derive(Debug, Default, InputObject)]
+pub struct FiltreFichesOnisep {
+    /// Fiches rattachées à l'un de ces codes ROME (tels que l'ONISEP les publie, au niveau V3).
+    pub codes_rome: Option<Vec<CodeRome>>,
+    /// Mots du libellé (début de mot, accents et casse ignorés).
+    pub texte: Option<String>,
+}
+
+/// Critères de recherche des actions de formation (tous ceux donnés doivent être vérifiés).
+#[derive(Debug, Default, InputObject)]
+pub struct FiltreActionsFormation {
+    /// Actions dont la formation est indexée sur l'un de ces codes ROME.
+    pub codes_rome: Option<Vec<CodeRome>>,
+    /// Actions dont la formation est indexée sur l'un de ces Formacodes.
+    pub formacodes: Option<Vec<Formacode>>,
+    /// Actions dont le lieu de formation est dans le rayon ; les arêtes portent alors `distanceKm`, les plus proches d'abord.
+    pub autour: Option<Autour>,
+}
+
+impl FiltreActionsFormation {
+    /// The adapter filter; `restrict_to` narrows the ROME codes to one métier's.
+    pub async fn resolve(&self, ctx: &Context<'_>, restrict_to: Option<&passerelle_core::CodeRome>) -> async_graphql::Result<OffreFilter> {
+        let autour = match &self.autour {
+            Some(a) => Some(a.resolve(ctx, "filtre.autour").await.map(|(centre, rayon_km)| AutourOffre { centre, rayon_km })?),
+            None => None,
+        };
+        let codes_rome = restrict_codes(self.codes_rome.as_deref(), restrict_to);
+        Ok(OffreFilter { codes_rome, formacodes: self.formacodes.as_ref().map(|v| v.iter().map(|c| c.0.clone()).collect()), autour })
+    }
+}
+
+/// Critères de recherche des ressources de découverte (tous ceux donnés doivent être vérifiés).
+#[derive(Debug, InputObject)]
+pub struct FiltreRessources {
+    /// Ressources rattachées à l'un de ces codes ROME.
+    pub codes_rome: Option<Vec<CodeRome>>,
+    /// Ressources de l'une de ces catégories.
+    pub categories: Option<Vec<CategorieRessource>>,
+    /// Ressources dont le lieu est dans le rayon (les arêtes portent `distanceKm`, les plus proches d'abord).
+    pub autour: Option<Autour>,
+    /// Avec `autour` : inclure aussi les ressources mobilisables partout dans la région (sans distance).
+    #[graphql(default = true)]
+    pub inclure_mobilisables: bool,
+    /// Seulement les ressources sans date ou dont une date n'est pas encore passée (selon la date du jour du serveur).
+    #[graphql(default = false)]
+    pub a_venir: bool,
+}
+
+impl Default for FiltreRessources {
+    fn default() -> Self {
+        Self { codes_rome: None, categories: None, autour: None, inclure_mobilisables: true, a_venir: false }
+    }
+}
+
+impl FiltreRessources {
+    /// The adapter filter; `restrict_to` narrows the ROME codes to one métier's.
+    pub async fn resolve(&self, ctx: &Context<'_>, restrict_to: Option<&passerelle_core::CodeRome>) -> async_graphql::Result<RessourceFilter> {
+        let autour = match &self.autour {
+            Some(a) => Some(a.resolve(ctx, "filtre.autour").await?),
+            None => None,
+        };
+        let codes_rome = restrict_codes(self.codes_rome.as_deref(), restrict_to);
+        Ok(RessourceFilter {
+            codes_rome,
+            categories: self.categories.as_ref().map(|v| v.iter().map(|c| (*c).into()).collect()),
+            autour,
+            inclure_mobilisables: self.inclure_mobilisables,
+            a_venir_le: self.a_venir.then(|| sources(ctx).clock.today()),
+        })
+    }
+}
+
+/// Critères de recherche des communes.
+#[derive(Debug, Default, InputObject)]
+pub struct FiltreCommunes {
+    /// Mots du nom (début de mot, accents et casse ignorés).
+    pub nom: Option<String>,
+    /// Département.
+    pub code_departement: Option<CodeDepartement>,
+    /// Code postal.
+    pub code_postal: Option<String>,
+}
+
+impl From<FiltreCommunes> for GeoFilter {
+    fn from(f: FiltreCommunes) -> Self {
+        Self { nom: f.nom, code_departement: f.code_departement.map(|c| c.0), code_postal: f.code_postal }
+    }
+}

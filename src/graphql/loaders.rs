@@ -1,0 +1,66 @@
+//! Request-scoped batch loaders: every resolver that needs a record by key goes through them, so a list
+//! of 50 actions asking for their commune makes one call to the adapter with the distinct keys. They
+//! live for one request only: no cache shared across requests here.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_graphql::dataloader::{DataLoader, Loader};
+use passerelle_core::{Adapter, AdapterError};
+use passerelle_geo::GeoAdapter;
+use passerelle_offre_info::OffreInfoAdapter;
+use passerelle_onisep::OnisepAdapter;
+use passerelle_repere_metiers::RepereMetiersAdapter;
+use passerelle_rome::RomeAdapter;
+
+use crate::sources::Sources;
+
+/// Loads records of one adapter by key.
+#[derive(Debug)]
+pub struct SourceLoader<A>(Arc<A>);
+
+impl<A: Adapter> Loader<A::Key> for SourceLoader<A> {
+    type Value = A::Record;
+    type Error = AdapterError;
+
+    async fn load(&self, keys: &[A::Key]) -> Result<HashMap<A::Key, A::Record>, AdapterError> {
+        self.0.fetch(keys).await
+    }
+}
+
+/// The loaders of one request.
+pub struct Loaders {
+    /// Métiers by code ROME.
+    pub metiers: DataLoader<SourceLoader<RomeAdapter>>,
+    /// Fiches ONISEP by id.
+    pub fiches_onisep: DataLoader<SourceLoader<OnisepAdapter>>,
+    /// Actions by numero.
+    pub actions: DataLoader<SourceLoader<OffreInfoAdapter>>,
+    /// Ressources by id.
+    pub ressources: DataLoader<SourceLoader<RepereMetiersAdapter>>,
+    /// Communes by code INSEE.
+    pub communes: DataLoader<SourceLoader<GeoAdapter>>,
+}
+
+fn loader<A: Adapter>(adapter: &Arc<A>) -> DataLoader<SourceLoader<A>> {
+    DataLoader::new(SourceLoader(Arc::clone(adapter)), tokio::spawn)
+}
+
+impl std::fmt::Debug for Loaders {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Loaders")
+    }
+}
+
+impl Loaders {
+    /// Fresh loaders for one request.
+    pub fn new(sources: &Sources) -> Self {
+        Self {
+            metiers: loader(&sources.rome),
+            fiches_onisep: loader(&sources.onisep),
+            actions: loader(&sources.offre_info),
+            ressources: loader(&sources.repere_metiers),
+            communes: loader(&sources.geo),
+        }
+    }
+}

@@ -1,0 +1,122 @@
+//! The query root: one lookup and one searchable list per kind of record, and the sources directory.
+
+use async_graphql::{Context, ID, Object};
+use passerelle_core::Adapter;
+
+use crate::graphql::commune::Commune;
+use crate::graphql::errors::source_error;
+use crate::graphql::filters::{FiltreActionsFormation, FiltreCommunes, FiltreFichesOnisep, FiltreMetiers, FiltreRessources};
+use crate::graphql::formation::ActionFormation;
+use crate::graphql::metier::Metier;
+use crate::graphql::onisep::FicheOnisep;
+use crate::graphql::pagination::{Page, PageAutour, page, page_autour, page_request};
+use crate::graphql::ressource::Ressource;
+use crate::graphql::scalars::{CodeInsee, CodeRome, IdOnisep};
+use crate::graphql::source::Source;
+use crate::graphql::{loaders, sources};
+
+/// Racine des requêtes de passerelle.
+#[derive(Debug, Default)]
+pub struct QueryRoot;
+
+#[Object(name = "Query")]
+impl QueryRoot {
+    /// Une fiche métier du ROME 4.0 par son code ; `null` si le code n'existe pas.
+    async fn metier(&self, ctx: &Context<'_>, #[graphql(desc = "Code ROME (ex. M1805).")] code_rome: CodeRome) -> async_graphql::Result<Option<Metier>> {
+        Ok(loaders(ctx).metiers.load_one(code_rome.0).await.map_err(|e| source_error(&e))?.map(Metier))
+    }
+
+    /// Les fiches métier du ROME 4.0, filtrées. `null` si la source ROME est indisponible.
+    async fn metiers(
+        &self,
+        ctx: &Context<'_>,
+        filtre: Option<FiltreMetiers>,
+        #[graphql(desc = "Nombre d'arêtes (20 par défaut, 100 au plus).")] first: Option<i32>,
+        #[graphql(desc = "Curseur de l'arête après laquelle commencer.")] after: Option<String>,
+    ) -> async_graphql::Result<Option<Page<Metier>>> {
+        let p = page_request(first, after)?;
+        let result = sources(ctx).rome.search(&filtre.unwrap_or_default().into(), p).await;
+        page(p, result, Metier).map(Some)
+    }
+
+    /// Une fiche métier ONISEP par son identifiant ; `null` si elle n'existe pas.
+    async fn fiche_onisep(&self, ctx: &Context<'_>, #[graphql(desc = "Identifiant ONISEP (ex. MET.84).")] id: IdOnisep) -> async_graphql::Result<Option<FicheOnisep>> {
+        Ok(loaders(ctx).fiches_onisep.load_one(id.0).await.map_err(|e| source_error(&e))?.map(FicheOnisep))
+    }
+
+    /// Les fiches métier ONISEP, filtrées, par libellé. `null` si la source ONISEP est indisponible.
+    async fn fiches_onisep(
+        &self,
+        ctx: &Context<'_>,
+        filtre: Option<FiltreFichesOnisep>,
+        #[graphql(desc = "Nombre d'arêtes (20 par défaut, 100 au plus).")] first: Option<i32>,
+        #[graphql(desc = "Curseur de l'arête après laquelle commencer.")] after: Option<String>,
+    ) -> async_graphql::Result<Option<Page<FicheOnisep>>> {
+        let p = page_request(first, after)?;
+        let f = filtre.unwrap_or_default();
+        let filter = passerelle_onisep::OnisepFilter { codes_rome: f.codes_rome.map(|v| v.into_iter().map(|c| c.0).collect()), texte: f.texte };
+        let result = sources(ctx).onisep.search(&filter, p).await;
+        page(p, result, FicheOnisep).map(Some)
+    }
+
+    /// Une action de formation par son numéro ; `null` si elle n'existe pas.
+    async fn action_formation(&self, ctx: &Context<'_>, #[graphql(desc = "Numéro de l'action chez le Carif-Oref.")] numero: String) -> async_graphql::Result<Option<ActionFormation>> {
+        Ok(loaders(ctx).actions.load_one(numero).await.map_err(|e| source_error(&e))?.map(ActionFormation))
+    }
+
+    /// Les actions de formation, filtrées ; autour d'un lieu, les plus proches d'abord. `null` si la source Offre Info est indisponible.
+    async fn actions_formation(
+        &self,
+        ctx: &Context<'_>,
+        filtre: Option<FiltreActionsFormation>,
+        #[graphql(desc = "Nombre d'arêtes (20 par défaut, 100 au plus).")] first: Option<i32>,
+        #[graphql(desc = "Curseur de l'arête après laquelle commencer.")] after: Option<String>,
+    ) -> async_graphql::Result<Option<PageAutour<ActionFormation>>> {
+        let p = page_request(first, after)?;
+        let filter = filtre.unwrap_or_default().resolve(ctx, None).await?;
+        let result = sources(ctx).offre_info.search(&filter, p).await;
+        page_autour(p, result, ActionFormation).map(Some)
+    }
+
+    /// Une ressource de découverte par son identifiant ; `null` si elle n'existe pas ou n'est pas publiée.
+    async fn ressource(&self, ctx: &Context<'_>, #[graphql(desc = "Identifiant (ex. RM-000101).")] id: ID) -> async_graphql::Result<Option<crate::graphql::ressource::Ressource>> {
+        Ok(loaders(ctx).ressources.load_one(id.0).await.map_err(|e| source_error(&e))?.map(Ressource))
+    }
+
+    /// Les ressources de découverte publiées, filtrées. `null` si la source Repère Métiers est indisponible.
+    async fn ressources(
+        &self,
+        ctx: &Context<'_>,
+        filtre: Option<FiltreRessources>,
+        #[graphql(desc = "Nombre d'arêtes (20 par défaut, 100 au plus).")] first: Option<i32>,
+        #[graphql(desc = "Curseur de l'arête après laquelle commencer.")] after: Option<String>,
+    ) -> async_graphql::Result<Option<PageAutour<Ressource>>> {
+        let p = page_request(first, after)?;
+        let filter = filtre.unwrap_or_default().resolve(ctx, None).await?;
+        let result = sources(ctx).repere_metiers.search(&filter, p).await;
+        page_autour(p, result, Ressource).map(Some)
+    }
+
+    /// Une commune par son code INSEE ; `null` si elle n'existe pas.
+    async fn commune(&self, ctx: &Context<'_>, #[graphql(desc = "Code INSEE (ex. 69123).")] code_insee: CodeInsee) -> async_graphql::Result<Option<Commune>> {
+        Ok(loaders(ctx).communes.load_one(code_insee.0).await.map_err(|e| source_error(&e))?.map(Commune))
+    }
+
+    /// Les communes, filtrées, par code INSEE. `null` si le référentiel des communes est indisponible.
+    async fn communes(
+        &self,
+        ctx: &Context<'_>,
+        filtre: Option<FiltreCommunes>,
+        #[graphql(desc = "Nombre d'arêtes (20 par défaut, 100 au plus).")] first: Option<i32>,
+        #[graphql(desc = "Curseur de l'arête après laquelle commencer.")] after: Option<String>,
+    ) -> async_graphql::Result<Option<Page<Commune>>> {
+        let p = page_request(first, after)?;
+        let result = sources(ctx).geo.search(&filtre.unwrap_or_default().into(), p).await;
+        page(p, result, Commune).map(Some)
+    }
+
+    /// L'annuaire des sources : producteur, licence, mode, état, nombre d'enregistrements et fraîcheur.
+    async fn sources(&self, ctx: &Context<'_>) -> Vec<Source> {
+        sources(ctx).directory().into_iter().map(Source).collect()
+    }
+}

@@ -1,0 +1,100 @@
+//! `Source`: the sources directory, with freshness and health.
+
+use async_graphql::{Enum, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use passerelle_core::SourceStatus;
+
+use crate::sources::SourceEntry;
+
+/// État d'une source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+pub enum StatutSource {
+    /// Premier chargement en cours.
+    Chargement,
+    /// Sert des données à jour.
+    Pret,
+    /// Sert ses données précédentes : le dernier rechargement a échoué.
+    Degrade,
+    /// Rien à servir : le premier chargement a échoué.
+    Erreur,
+}
+
+/// Un problème trouvé dans les données d'une source, qui n'a pas empêché de servir le reste.
+#[derive(Debug, SimpleObject)]
+pub struct Anomalie {
+    /// Où : fichier et ligne, chemin d'élément, identifiant d'enregistrement.
+    pub emplacement: String,
+    /// Quoi, avec la règle en cause.
+    pub probleme: String,
+}
+
+/// Une source de données de passerelle, sa licence et sa fraîcheur.
+#[derive(Debug)]
+pub struct Source(pub SourceEntry);
+
+#[Object]
+impl Source {
+    /// Identifiant (`rome`, `onisep`, `offre-info`, `repere-metiers`, `geo`).
+    async fn id(&self) -> &str {
+        self.0.descriptor.id
+    }
+    /// Nom.
+    async fn nom(&self) -> &str {
+        self.0.descriptor.nom
+    }
+    /// Producteur des données.
+    async fn producteur(&self) -> &str {
+        self.0.descriptor.producteur
+    }
+    /// Licence des données.
+    async fn licence(&self) -> &str {
+        self.0.descriptor.licence
+    }
+    /// Page des données chez le producteur.
+    async fn url(&self) -> &str {
+        self.0.descriptor.url
+    }
+    /// Mode de service configuré (`sample`, `snapshot`, `http`).
+    async fn mode(&self) -> &str {
+        self.0.health.mode
+    }
+    /// État.
+    async fn statut(&self) -> StatutSource {
+        match self.0.health.status {
+            SourceStatus::Loading => StatutSource::Chargement,
+            SourceStatus::Ready => StatutSource::Pret,
+            SourceStatus::Degraded => StatutSource::Degrade,
+            SourceStatus::Failed => StatutSource::Erreur,
+        }
+    }
+    /// Nombre d'enregistrements servis.
+    async fn enregistrements(&self) -> usize {
+        self.0.health.records
+    }
+    /// Version ou date des données, telle que le producteur la nomme.
+    async fn version(&self) -> Option<&str> {
+        self.0.health.version.as_deref()
+    }
+    /// Moment où les données servies ont été récupérées.
+    async fn charge_le(&self) -> Option<DateTime<Utc>> {
+        self.0.health.loaded_at
+    }
+    /// Dernière erreur de chargement, si le dernier essai a échoué.
+    async fn derniere_erreur(&self) -> Option<&str> {
+        self.0.health.last_error.as_deref()
+    }
+    /// Nombre d'anomalies trouvées dans les données servies.
+    async fn nombre_anomalies(&self) -> usize {
+        self.0.health.anomalies.len()
+    }
+    /// Anomalies trouvées dans les données servies.
+    async fn anomalies(&self, #[graphql(desc = "Nombre maximal d'anomalies (20 par défaut).", default = 20)] first: usize) -> Vec<Anomalie> {
+        self.0
+            .health
+            .anomalies
+            .iter()
+            .take(first)
+            .map(|a| Anomalie { emplacement: a.location.clone(), probleme: a.problem.clone() })
+            .collect()
+    }
+}

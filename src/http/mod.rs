@@ -1,0 +1,43 @@
+//! HTTP routes: `/graphql` (GET and POST), the playground at `/`, `/health/live` and `/health/ready`.
+
+mod graphql;
+mod health;
+mod playground;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::get;
+use tower_http::trace::TraceLayer;
+
+use crate::graphql::PasserelleSchema;
+use crate::sources::Sources;
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    /// The schema.
+    pub schema: PasserelleSchema,
+    /// The sources.
+    pub sources: Arc<Sources>,
+    /// Whether `/` serves the playground.
+    pub playground: bool,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState").field("sources", &self.sources).field("playground", &self.playground).finish_non_exhaustive()
+    }
+}
+
+/// The application's routes.
+pub fn router(state: AppState) -> Router {
+    let mut router = Router::new()
+        .route("/graphql", get(graphql::get).post(graphql::post))
+        .route("/health/live", get(health::live))
+        .route("/health/ready", get(health::ready));
+    if state.playground {
+        router = router.route("/", get(playground::page));
+    }
+    router.layer(TraceLayer::new_for_http()).with_state(state)
+}

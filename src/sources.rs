@@ -1,0 +1,105 @@
+//! The adapters of the five sources, built from the configuration, loaded in the background and
+//! refreshed on schedule.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use passerelle_core::config::{Mode, SourceConfig};
+use passerelle_core::{Adapter, Clock, SourceDescriptor, SourceHealth, SourceStatus};
+use passerelle_geo::GeoAdapter;
+use passerelle_offre_info::OffreInfoAdapter;
+use passerelle_onisep::OnisepAdapter;
+use passerelle_repere_metiers::RepereMetiersAdapter;
+use passerelle_rome::RomeAdapter;
+use tokio::task::JoinHandle;
+
+use crate::config::{Config, ConfigError};
+
+/// The adapters, shared by the server and the GraphQL resolvers.
+#[derive(Debug)]
+pub struct Sources {
+    /// ROME 4.0.
+    pub rome: Arc<RomeAdapter>,
+    /// Idéo-Métiers.
+    pub onisep: Arc<OnisepAdapter>,
+    /// Offre Info.
+    pub offre_info: Arc<OffreInfoAdapter>,
+    /// Repère Métiers.
+    pub repere_metiers: Arc<RepereMetiersAdapter>,
+    /// Communes.
+    pub geo: Arc<GeoAdapter>,
+    /// The clock all date logic goes through.
+    pub clock: Clock,
+}
+
+/// One line of the sources directory.
+#[derive(Debug, Clone)]
+pub struct SourceEntry {
+    /// Static description.
+    pub descriptor: SourceDescriptor,
+    /// Current health.
+    pub health: SourceHealth,
+}
+
+impl Sources {
+    /// Builds every adapter; a configuration that does not fit its source is an error naming it.
+    pub fn build(config: &Config) -> Result<Self, ConfigError> {
+        let clock = config.server.today.map_or_else(Clock::system, Clock::fixed);
+        let s = &config.sources;
+        Ok(Self {
+            rome: Arc::new(RomeAdapter::new(&s.rome, clock)?),
+            onisep: Arc::new(OnisepAdapter::new(&s.onisep, clock)?),
+            offre_info: Arc::new(OffreInfoAdapter::new(&s.offre_info, clock)?),
+            repere_metiers: Arc::new(RepereMetiersAdapter::new(&s.repere_metiers, clock)?),
+            geo: Arc::new(GeoAdapter::new(&s.geo, clock)?),
+            clock,
+        })
+    }
+
+    /// The sources directory, in a stable order.
+    pub fn directory(&self) -> Vec<SourceEntry> {
+        fn entry<A: Adapter>(a: &A) -> SourceEntry {
+            SourceEntry { descriptor: a.descriptor().clone(), health: a.health() }
+        }
+        vec![entry(&*self.rome), entry(&*self.onisep), entry(&*self.offre_info), entry(&*self.repere_metiers), entry(&*self.geo)]
+    }
+
+    /// Whether every source has data to serve.
+    pub fn ready(&self) -> bool {
+        self.directory().iter().all(|e| matches!(e.health.status, SourceStatus::Ready | SourceStatus::Degraded))
+    }
+
+    /// Starts the first load of every source and, for snapshot sources, their periodic refresh.
+    pub fn spawn_loading(&self, config: &Config) -> Vec<JoinHandle<()>> {
+        let s = &config.sources;
+        vec![
+            spawn_source(Arc::clone(&self.rome), &s.rome),
+            spawn_source(Arc::clone(&self.onisep), &s.onisep),
+            spawn_source(Arc::clone(&self.offre_info), &s.offre_info),
+            spawn_source(Arc::clone(&self.repere_metiers), &s.repere_metiers),
+            spawn_source(Arc::clone(&self.geo), &s.geo),
+        ]
+    }
+}
+
+/// Loads a source, then refreshes it every `refresh` in snapshot mode. While the first load fails, it is
+/// retried with a growing delay (capped by `refresh`), so a source that was down at start comes back.
+fn spawn_source<A: Adapter>(adapter: Arc<A>, config: &SourceConfig) -> JoinHandle<()> {
+    let periodic = config.mode == Mode::Snapshot;
+    let refresh = config.refresh;
+    tokio::spawn(async move {
+        let mut retry = Duration::from_secs(1);
+        while adapter.refresh().await.is_err() {
+            tokio::time::sleep(retry).await;
+            retry = (retry * 2).min(refresh);
+        }
+        if !periodic {
+            return;
+        }
+        loop {
+            tokio::time::sleep(refresh).await;
+            // Failures are recorded in the source's health; the previous data keeps serving.
+            let _ = adapter.refresh().await;
+        }
+    })
+}
