@@ -13,6 +13,7 @@ use crate::graphql::scalars::CodeInsee;
 #[derive(Debug, Clone)]
 pub struct Commune(pub Arc<passerelle_core::model::Commune>);
 
+/// Une commune (ou un arrondissement municipal de Paris, Lyon ou Marseille).
 #[Object]
 impl Commune {
     /// Code INSEE.

@@ -125,6 +125,7 @@ pub struct CertificationVisee {
     pub certif_info: Option<CodeCertifInfo>,
 }
 
+/// Une formation (le « quoi »), commune à ses actions.
 #[Object]
 impl Formation {
     /// Numéro de la formation chez le Carif-Oref.
@@ -193,6 +194,7 @@ impl Formation {
     }
 }
 
+/// Une action de formation : où et par qui une formation est dispensée, avec ses sessions.
 #[Object]
 impl ActionFormation {
     /// Numéro de l'action chez le Carif-Oref.

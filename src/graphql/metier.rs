@@ -11,7 +11,7 @@ use crate::graphql::errors::source_error;
 use crate::graphql::filters::{FiltreActionsFormation, FiltreRessources};
 use crate::graphql::formation::ActionFormation;
 use crate::graphql::onisep::FicheOnisep;
-use crate::graphql::pagination::{PageAutour, page_autour, page_request};
+use crate::graphql::pagination::{ActionFormationConnection, RessourceConnection, page, page_request};
 use crate::graphql::ressource::Ressource;
 use crate::graphql::scalars::CodeRome;
 use crate::graphql::{loaders, sources};
@@ -63,6 +63,7 @@ pub struct FicheOnisepRattachee {
     pub fiche: FicheOnisep,
 }
 
+/// Une fiche métier du ROME 4.0 (France Travail), avec ce que les autres sources y rattachent.
 #[Object]
 impl Metier {
     /// Code ROME de la fiche.
@@ -200,11 +201,11 @@ impl Metier {
         filtre: Option<FiltreActionsFormation>,
         #[graphql(desc = "Nombre d'arêtes (20 par défaut, 100 au plus).")] first: Option<i32>,
         #[graphql(desc = "Curseur de l'arête après laquelle commencer.")] after: Option<String>,
-    ) -> async_graphql::Result<Option<PageAutour<ActionFormation>>> {
-        let page = page_request(first, after)?;
+    ) -> async_graphql::Result<Option<ActionFormationConnection>> {
+        let request = page_request(first, after)?;
         let filter = filtre.unwrap_or_default().resolve(ctx, Some(&self.0.code)).await?;
-        let result = sources(ctx).offre_info.search(&filter, page).await;
-        page_autour(page, result, ActionFormation).map(Some)
+        let result = sources(ctx).offre_info.search(&filter, request).await;
+        page(request, result, ActionFormation).map(Some)
     }
 
     /// Ressources de découverte rattachées à ce code ROME : le même filtre que la liste racine `ressources`, restreint à ce métier. `null` si la source Repère Métiers est indisponible.
@@ -214,11 +215,11 @@ impl Metier {
         filtre: Option<FiltreRessources>,
         #[graphql(desc = "Nombre d'arêtes (20 par défaut, 100 au plus).")] first: Option<i32>,
         #[graphql(desc = "Curseur de l'arête après laquelle commencer.")] after: Option<String>,
-    ) -> async_graphql::Result<Option<PageAutour<Ressource>>> {
-        let page = page_request(first, after)?;
+    ) -> async_graphql::Result<Option<RessourceConnection>> {
+        let request = page_request(first, after)?;
         let filter = filtre.unwrap_or_default().resolve(ctx, Some(&self.0.code)).await?;
-        let result = sources(ctx).repere_metiers.search(&filter, page).await;
-        page_autour(page, result, Ressource).map(Some)
+        let result = sources(ctx).repere_metiers.search(&filter, request).await;
+        page(request, result, Ressource).map(Some)
     }
 
     /// Provenance de la fiche.

@@ -47,6 +47,7 @@ pub struct MetierRattache {
     pub metier: Metier,
 }
 
+/// Une fiche métier Idéo de l'ONISEP, écrite pour les jeunes et leurs familles.
 #[Object]
 impl FicheOnisep {
     /// Identifiant ONISEP (MET.n).

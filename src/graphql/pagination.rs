@@ -1,35 +1,120 @@
 //! Relay connections over adapter search pages: `first`/`after`, `totalCount`, and what depends on the
-//! search (the distance to the searched place) on the edge.
+//! search (the distance to the searched place) on the edge. Our own types rather than async-graphql's,
+//! so that every type and field of the contract is described in French.
 
-use async_graphql::connection::{Connection, Edge};
-use async_graphql::{OutputType, SimpleObject};
+use async_graphql::SimpleObject;
 use passerelle_core::{AdapterError, PageRequest, SearchPage};
 
+use crate::graphql::commune::Commune;
 use crate::graphql::errors::{bad_input, limit_exceeded, source_error};
+use crate::graphql::formation::ActionFormation;
+use crate::graphql::metier::Metier;
+use crate::graphql::onisep::FicheOnisep;
+use crate::graphql::ressource::Ressource;
 
 /// Page size when `first` is not given.
 pub const DEFAULT_FIRST: i32 = 20;
 /// Largest page a client may ask for.
 pub const MAX_FIRST: i32 = 100;
 
-/// Fields of every connection.
+/// Informations de pagination d'une connexion (Relay).
 #[derive(Debug, SimpleObject)]
-pub struct Total {
-    /// Nombre total de résultats, toutes pages confondues.
-    pub total_count: usize,
+pub struct PageInfo {
+    /// Il existe des résultats avant cette page.
+    pub has_previous_page: bool,
+    /// Il existe des résultats après cette page.
+    pub has_next_page: bool,
+    /// Curseur de la première arête de la page.
+    pub start_cursor: Option<String>,
+    /// Curseur de la dernière arête de la page : à passer dans `after` pour la page suivante.
+    pub end_cursor: Option<String>,
 }
 
-/// Fields of the edges of searches that may be made around a place.
-#[derive(Debug, SimpleObject)]
-pub struct Distance {
-    /// Distance en kilomètres depuis le lieu de la recherche (`autour`), arrondie au mètre ; `null` sans recherche par lieu.
-    pub distance_km: Option<f64>,
+/// The hits of one page with their cursor and distance, ready to become a connection.
+pub struct Parts<T> {
+    page_info: PageInfo,
+    total_count: usize,
+    hits: Vec<(String, T, Option<f64>)>,
 }
 
-/// A connection with a total count and plain edges.
-pub type Page<T> = Connection<String, T, Total>;
-/// A connection whose edges carry a distance.
-pub type PageAutour<T> = Connection<String, T, Total, Distance>;
+/// Declares a connection type and its edge type for one node type. With `autour`, edges carry the
+/// distance to the searched place.
+macro_rules! connection {
+    ($conn:ident, $edge:ident, $node:ty) => {
+        #[doc = "Une arête : un résultat et son curseur."]
+        #[derive(Debug, SimpleObject)]
+        pub struct $edge {
+            /// Curseur de cette arête.
+            pub cursor: String,
+            /// Le résultat.
+            pub node: $node,
+        }
+
+        #[doc = "Une page de résultats (connexion Relay) avec le nombre total de résultats."]
+        #[derive(Debug, SimpleObject)]
+        pub struct $conn {
+            /// Informations de pagination.
+            pub page_info: PageInfo,
+            /// Les arêtes de la page.
+            pub edges: Vec<$edge>,
+            /// Les résultats de la page, sans curseur.
+            pub nodes: Vec<$node>,
+            /// Nombre total de résultats, toutes pages confondues.
+            pub total_count: usize,
+        }
+
+        impl From<Parts<$node>> for $conn {
+            fn from(p: Parts<$node>) -> Self {
+                let edges: Vec<$edge> = p.hits.into_iter().map(|(cursor, node, _)| $edge { cursor, node }).collect();
+                let nodes = edges.iter().map(|e| e.node.clone()).collect();
+                Self { page_info: p.page_info, edges, nodes, total_count: p.total_count }
+            }
+        }
+    };
+    ($conn:ident, $edge:ident, $node:ty, autour) => {
+        #[doc = "Une arête d'une recherche qui peut se faire autour d'un lieu : un résultat, son curseur et sa distance."]
+        #[derive(Debug, SimpleObject)]
+        pub struct $edge {
+            /// Curseur de cette arête.
+            pub cursor: String,
+            /// Le résultat.
+            pub node: $node,
+            /// Distance en kilomètres depuis le lieu de la recherche (`autour`), arrondie au mètre ; `null` sans recherche par lieu, ou pour une ressource mobilisable en région.
+            pub distance_km: Option<f64>,
+        }
+
+        #[doc = "Une page de résultats (connexion Relay) d'une recherche qui peut se faire autour d'un lieu, avec le nombre total de résultats."]
+        #[derive(Debug, SimpleObject)]
+        pub struct $conn {
+            /// Informations de pagination.
+            pub page_info: PageInfo,
+            /// Les arêtes de la page, avec leur distance.
+            pub edges: Vec<$edge>,
+            /// Les résultats de la page, sans curseur ni distance.
+            pub nodes: Vec<$node>,
+            /// Nombre total de résultats, toutes pages confondues.
+            pub total_count: usize,
+        }
+
+        impl From<Parts<$node>> for $conn {
+            fn from(p: Parts<$node>) -> Self {
+                let edges: Vec<$edge> = p
+                    .hits
+                    .into_iter()
+                    .map(|(cursor, node, d)| $edge { cursor, node, distance_km: d.map(|d| (d * 1000.0).round() / 1000.0) })
+                    .collect();
+                let nodes = edges.iter().map(|e| e.node.clone()).collect();
+                Self { page_info: p.page_info, edges, nodes, total_count: p.total_count }
+            }
+        }
+    };
+}
+
+connection!(MetierConnection, MetierEdge, Metier);
+connection!(FicheOnisepConnection, FicheOnisepEdge, FicheOnisep);
+connection!(CommuneConnection, CommuneEdge, Commune);
+connection!(ActionFormationConnection, ActionFormationEdge, ActionFormation, autour);
+connection!(RessourceConnection, RessourceEdge, Ressource, autour);
 
 /// Reads `first` and `after` into a page request, or says which rule they break.
 pub fn page_request(first: Option<i32>, after: Option<String>) -> async_graphql::Result<PageRequest> {
@@ -47,42 +132,24 @@ pub fn page_request(first: Option<i32>, after: Option<String>) -> async_graphql:
             .map(|n| n + 1)
             .map_err(|_| bad_input("after", format!("curseur « {cursor} » invalide : utilisez la valeur `cursor` d'une arête reçue")))?,
     };
-    Ok(PageRequest { offset, limit: first as usize })
+    Ok(PageRequest { offset, limit: usize::try_from(first).unwrap_or(0) })
 }
 
-fn connection<R, T, E>(
-    page: PageRequest,
+/// Turns a search page into a connection `C` of nodes made by `node`.
+pub fn page<R, T, C: From<Parts<T>>>(
+    request: PageRequest,
     result: Result<SearchPage<R>, AdapterError>,
     node: impl Fn(R) -> T,
-    edge: impl Fn(Option<f64>) -> E,
-) -> async_graphql::Result<Connection<String, T, Total, E>>
-where
-    T: OutputType,
-    E: async_graphql::ObjectType,
-{
+) -> async_graphql::Result<C> {
     let found = result.map_err(|e| source_error(&e))?;
-    let has_next = page.offset + found.hits.len() < found.total;
-    let mut c = Connection::with_additional_fields(page.offset > 0, has_next, Total { total_count: found.total });
-    c.edges.extend(
-        found
-            .hits
-            .into_iter()
-            .enumerate()
-            .map(|(i, hit)| Edge::with_additional_fields((page.offset + i).to_string(), node(hit.record), edge(hit.distance_km))),
-    );
-    Ok(c)
-}
-
-/// A connection of plain edges from a search page.
-pub fn page<R, T: OutputType>(page: PageRequest, result: Result<SearchPage<R>, AdapterError>, node: impl Fn(R) -> T) -> async_graphql::Result<Page<T>> {
-    connection(page, result, node, |_| async_graphql::connection::EmptyFields)
-}
-
-/// A connection whose edges carry the distance of each hit.
-pub fn page_autour<R, T: OutputType>(
-    page: PageRequest,
-    result: Result<SearchPage<R>, AdapterError>,
-    node: impl Fn(R) -> T,
-) -> async_graphql::Result<PageAutour<T>> {
-    connection(page, result, node, |d| Distance { distance_km: d.map(|d| (d * 1000.0).round() / 1000.0) })
+    let has_next_page = request.offset + found.hits.len() < found.total;
+    let hits: Vec<(String, T, Option<f64>)> =
+        found.hits.into_iter().enumerate().map(|(i, h)| ((request.offset + i).to_string(), node(h.record), h.distance_km)).collect();
+    let page_info = PageInfo {
+        has_previous_page: request.offset > 0,
+        has_next_page,
+        start_cursor: hits.first().map(|h| h.0.clone()),
+        end_cursor: hits.last().map(|h| h.0.clone()),
+    };
+    Ok(Parts { page_info, total_count: found.total, hits }.into())
 }

@@ -9,7 +9,7 @@ use crate::graphql::filters::{FiltreActionsFormation, FiltreCommunes, FiltreFich
 use crate::graphql::formation::ActionFormation;
 use crate::graphql::metier::Metier;
 use crate::graphql::onisep::FicheOnisep;
-use crate::graphql::pagination::{Page, PageAutour, page, page_autour, page_request};
+use crate::graphql::pagination::{ActionFormationConnection, CommuneConnection, FicheOnisepConnection, MetierConnection, RessourceConnection, page, page_request};
 use crate::graphql::ressource::Ressource;
 use crate::graphql::scalars::{CodeInsee, CodeRome, IdOnisep};
 use crate::graphql::source::Source;
@@ -19,6 +19,7 @@ use crate::graphql::{loaders, sources};
 #[derive(Debug, Default)]
 pub struct QueryRoot;
 
+/// Racine des requêtes de passerelle.
 #[Object(name = "Query")]
 impl QueryRoot {
     /// Une fiche métier du ROME 4.0 par son code ; `null` si le code n'existe pas.
@@ -33,7 +34,7 @@ impl QueryRoot {
         filtre: Option<FiltreMetiers>,
         #[graphql(desc = "Nombre d'arêtes (20 par défaut, 100 au plus).")] first: Option<i32>,
         #[graphql(desc = "Curseur de l'arête après laquelle commencer.")] after: Option<String>,
-    ) -> async_graphql::Result<Option<Page<Metier>>> {
+    ) -> async_graphql::Result<Option<MetierConnection>> {
         let p = page_request(first, after)?;
         let result = sources(ctx).rome.search(&filtre.unwrap_or_default().into(), p).await;
         page(p, result, Metier).map(Some)
@@ -51,7 +52,7 @@ impl QueryRoot {
         filtre: Option<FiltreFichesOnisep>,
         #[graphql(desc = "Nombre d'arêtes (20 par défaut, 100 au plus).")] first: Option<i32>,
         #[graphql(desc = "Curseur de l'arête après laquelle commencer.")] after: Option<String>,
-    ) -> async_graphql::Result<Option<Page<FicheOnisep>>> {
+    ) -> async_graphql::Result<Option<FicheOnisepConnection>> {
         let p = page_request(first, after)?;
         let f = filtre.unwrap_or_default();
         let filter = passerelle_onisep::OnisepFilter { codes_rome: f.codes_rome.map(|v| v.into_iter().map(|c| c.0).collect()), texte: f.texte };
@@ -71,11 +72,11 @@ impl QueryRoot {
         filtre: Option<FiltreActionsFormation>,
         #[graphql(desc = "Nombre d'arêtes (20 par défaut, 100 au plus).")] first: Option<i32>,
         #[graphql(desc = "Curseur de l'arête après laquelle commencer.")] after: Option<String>,
-    ) -> async_graphql::Result<Option<PageAutour<ActionFormation>>> {
+    ) -> async_graphql::Result<Option<ActionFormationConnection>> {
         let p = page_request(first, after)?;
         let filter = filtre.unwrap_or_default().resolve(ctx, None).await?;
         let result = sources(ctx).offre_info.search(&filter, p).await;
-        page_autour(p, result, ActionFormation).map(Some)
+        page(p, result, ActionFormation).map(Some)
     }
 
     /// Une ressource de découverte par son identifiant ; `null` si elle n'existe pas ou n'est pas publiée.
@@ -90,11 +91,11 @@ impl QueryRoot {
         filtre: Option<FiltreRessources>,
         #[graphql(desc = "Nombre d'arêtes (20 par défaut, 100 au plus).")] first: Option<i32>,
         #[graphql(desc = "Curseur de l'arête après laquelle commencer.")] after: Option<String>,
-    ) -> async_graphql::Result<Option<PageAutour<Ressource>>> {
+    ) -> async_graphql::Result<Option<RessourceConnection>> {
         let p = page_request(first, after)?;
         let filter = filtre.unwrap_or_default().resolve(ctx, None).await?;
         let result = sources(ctx).repere_metiers.search(&filter, p).await;
-        page_autour(p, result, Ressource).map(Some)
+        page(p, result, Ressource).map(Some)
     }
 
     /// Une commune par son code INSEE ; `null` si elle n'existe pas.
@@ -109,7 +110,7 @@ impl QueryRoot {
         filtre: Option<FiltreCommunes>,
         #[graphql(desc = "Nombre d'arêtes (20 par défaut, 100 au plus).")] first: Option<i32>,
         #[graphql(desc = "Curseur de l'arête après laquelle commencer.")] after: Option<String>,
-    ) -> async_graphql::Result<Option<Page<Commune>>> {
+    ) -> async_graphql::Result<Option<CommuneConnection>> {
         let p = page_request(first, after)?;
         let result = sources(ctx).geo.search(&filtre.unwrap_or_default().into(), p).await;
         page(p, result, Commune).map(Some)

@@ -201,6 +201,7 @@ pub struct Contact {
 #[derive(Debug, Clone)]
 pub struct Ressource(pub Arc<m::Ressource>);
 
+/// Une ressource de découverte des métiers publiée sur Repère Métiers (après modération).
 #[Object]
 impl Ressource {
     /// Identifiant (RM-000123).

@@ -32,6 +32,7 @@ pub struct Anomalie {
 #[derive(Debug)]
 pub struct Source(pub SourceEntry);
 
+/// Une source de données de passerelle, sa licence et sa fraîcheur.
 #[Object]
 impl Source {
     /// Identifiant (`rome`, `onisep`, `offre-info`, `repere-metiers`, `geo`).
