@@ -44,12 +44,28 @@ impl Application {
         let sources = Arc::new(Sources::build(&config)?);
         let background = sources.spawn_loading(&config);
         let schema = graphql::build_schema(Arc::clone(&sources));
-        let router = http::router(http::AppState { schema, sources: Arc::clone(&sources), playground: config.server.playground });
+        let router = http::router(http::AppState {
+            schema,
+            sources: Arc::clone(&sources),
+            playground: config.server.playground,
+        });
         let listener = TcpListener::bind(config.server.listen)
             .await
-            .map_err(|source| StartError::Bind { addr: config.server.listen, source })?;
-        let addr = listener.local_addr().map_err(|source| StartError::Bind { addr: config.server.listen, source })?;
-        Ok(Self { listener, addr, router, sources, background })
+            .map_err(|source| StartError::Bind {
+                addr: config.server.listen,
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| StartError::Bind {
+            addr: config.server.listen,
+            source,
+        })?;
+        Ok(Self {
+            listener,
+            addr,
+            router,
+            sources,
+            background,
+        })
     }
 
     /// The address actually bound.
@@ -63,9 +79,14 @@ impl Application {
     }
 
     /// Serves until `shutdown` completes, then lets in-flight requests finish.
-    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
         tracing::info!(addr = %self.addr, "passerelle à l'écoute");
-        let result = axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await;
+        let result = axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown)
+            .await;
         for task in self.background {
             task.abort();
         }

@@ -43,7 +43,11 @@ pub struct ServerConfig {
 
 impl Default for ServerConfig {
     fn default() -> Self {
-        Self { listen: default_listen(), today: None, playground: true }
+        Self {
+            listen: default_listen(),
+            today: None,
+            playground: true,
+        }
     }
 }
 
@@ -123,26 +127,47 @@ fn deserialize_date<'de, D: Deserializer<'de>>(d: D) -> Result<Option<NaiveDate>
     };
     NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
         .map(Some)
-        .map_err(|_| serde::de::Error::custom(format!("date « {text} » invalide : format AAAA-MM-JJ attendu")))
+        .map_err(|_| {
+            serde::de::Error::custom(format!(
+                "date « {text} » invalide : format AAAA-MM-JJ attendu"
+            ))
+        })
 }
 
 impl Config {
     /// Loads the file (if any) and applies the `PASSERELLE_*` variables of `env`.
-    pub fn load(path: Option<&Path>, env: impl IntoIterator<Item = (String, String)>) -> Result<Self, ConfigError> {
+    pub fn load(
+        path: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, ConfigError> {
         let mut root = match path {
             Some(p) => {
-                let text = std::fs::read_to_string(p).map_err(|e| ConfigError::Read { path: p.display().to_string(), reason: e.to_string() })?;
-                toml::from_str::<toml::Table>(&text).map_err(|e| ConfigError::Syntax { origin: p.display().to_string(), reason: e.to_string() })?
+                let text = std::fs::read_to_string(p).map_err(|e| ConfigError::Read {
+                    path: p.display().to_string(),
+                    reason: e.to_string(),
+                })?;
+                toml::from_str::<toml::Table>(&text).map_err(|e| ConfigError::Syntax {
+                    origin: p.display().to_string(),
+                    reason: e.to_string(),
+                })?
             }
             None => toml::Table::new(),
         };
-        let mut overrides: Vec<(String, String)> = env.into_iter().filter(|(k, _)| k.starts_with("PASSERELLE_")).collect();
+        let mut overrides: Vec<(String, String)> = env
+            .into_iter()
+            .filter(|(k, _)| k.starts_with("PASSERELLE_"))
+            .collect();
         overrides.sort();
         for (name, value) in overrides {
             apply_override(&mut root, &name, &value)?;
         }
-        let config: Config = serde_path_to_error::deserialize(toml::Value::Table(root))
-            .map_err(|e| ConfigError::Invalid { key: e.path().to_string(), reason: e.inner().to_string() })?;
+        let config: Config =
+            serde_path_to_error::deserialize(toml::Value::Table(root)).map_err(|e| {
+                ConfigError::Invalid {
+                    key: e.path().to_string(),
+                    reason: e.inner().to_string(),
+                }
+            })?;
         Ok(config)
     }
 }
@@ -164,15 +189,26 @@ fn override_path(name: &str) -> Option<Vec<String>> {
 }
 
 fn apply_override(root: &mut toml::Table, name: &str, raw: &str) -> Result<(), ConfigError> {
-    let Some(path) = override_path(name) else { return Ok(()) };
+    let Some(path) = override_path(name) else {
+        return Ok(());
+    };
     if path.iter().any(String::is_empty) {
-        return Err(ConfigError::Invalid { key: name.into(), reason: "variable mal formée : niveaux séparés par __, ex. PASSERELLE_SERVER__LISTEN".into() });
+        return Err(ConfigError::Invalid {
+            key: name.into(),
+            reason: "variable mal formée : niveaux séparés par __, ex. PASSERELLE_SERVER__LISTEN"
+                .into(),
+        });
     }
     let (last, parents) = path.split_last().unwrap_or((&path[0], &[]));
     let mut table = root;
     for key in parents {
-        let entry = table.entry(key.clone()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
-        table = entry.as_table_mut().ok_or_else(|| ConfigError::Invalid { key: name.into(), reason: format!("« {key} » n'est pas une table") })?;
+        let entry = table
+            .entry(key.clone())
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        table = entry.as_table_mut().ok_or_else(|| ConfigError::Invalid {
+            key: name.into(),
+            reason: format!("« {key} » n'est pas une table"),
+        })?;
     }
     table.insert(last.clone(), env_value(raw));
     Ok(())
@@ -195,7 +231,10 @@ mod tests {
     use passerelle_core::config::Mode;
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
     }
 
     #[test]
@@ -222,20 +261,40 @@ mod tests {
         .unwrap();
         assert_eq!(c.server.listen.port(), 0);
         assert_eq!(c.sources.offre_info.mode, Mode::Snapshot);
-        assert_eq!(c.sources.offre_info.path.as_deref(), Some(Path::new("/tmp/lheo.xml")));
+        assert_eq!(
+            c.sources.offre_info.path.as_deref(),
+            Some(Path::new("/tmp/lheo.xml"))
+        );
         assert_eq!(c.server.today, NaiveDate::from_ymd_opt(2026, 3, 1));
     }
 
     #[test]
     fn unknown_keys_and_bad_values_name_the_key() {
-        let e = Config::load(None, env(&[("PASSERELLE_SOURCES__ROME__MDOE", "sample")])).unwrap_err().to_string();
+        let e = Config::load(None, env(&[("PASSERELLE_SOURCES__ROME__MDOE", "sample")]))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("sources.rome") && e.contains("mdoe"), "{e}");
-        let e = Config::load(None, env(&[("PASSERELLE_SERVER__LISTEN", "partout")])).unwrap_err().to_string();
+        let e = Config::load(None, env(&[("PASSERELLE_SERVER__LISTEN", "partout")]))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("server.listen"), "{e}");
-        let e = Config::load(None, env(&[("PASSERELLE_TODAY", "01/03/2026")])).unwrap_err().to_string();
-        assert!(e.contains("server.today") && e.contains("AAAA-MM-JJ"), "{e}");
-        let e = Config::load(None, env(&[("PASSERELLE_SOURCES__ROME__REFRESH", "6 heures")])).unwrap_err().to_string();
-        assert!(e.contains("sources.rome.refresh") && e.contains("6 heures"), "{e}");
+        let e = Config::load(None, env(&[("PASSERELLE_TODAY", "01/03/2026")]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("server.today") && e.contains("AAAA-MM-JJ"),
+            "{e}"
+        );
+        let e = Config::load(
+            None,
+            env(&[("PASSERELLE_SOURCES__ROME__REFRESH", "6 heures")]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("sources.rome.refresh") && e.contains("6 heures"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -1,4 +1,8 @@
 //! The `passerelle` command: `serve` (default), `schema`, `check-config`.
+#![allow(
+    clippy::print_stdout,
+    reason = "a command-line tool prints its results"
+)]
 
 use std::path::PathBuf;
 
@@ -32,7 +36,10 @@ enum Command {
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,tower_http=info".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,tower_http=info".into()),
+        )
         .init();
     let load = || Config::load(cli.config.as_deref(), std::env::vars()).context("configuration");
     match cli.command.unwrap_or(Command::Serve) {

@@ -59,14 +59,28 @@ impl Sources {
     /// The sources directory, in a stable order.
     pub fn directory(&self) -> Vec<SourceEntry> {
         fn entry<A: Adapter>(a: &A) -> SourceEntry {
-            SourceEntry { descriptor: a.descriptor().clone(), health: a.health() }
+            SourceEntry {
+                descriptor: a.descriptor().clone(),
+                health: a.health(),
+            }
         }
-        vec![entry(&*self.rome), entry(&*self.onisep), entry(&*self.offre_info), entry(&*self.repere_metiers), entry(&*self.geo)]
+        vec![
+            entry(&*self.rome),
+            entry(&*self.onisep),
+            entry(&*self.offre_info),
+            entry(&*self.repere_metiers),
+            entry(&*self.geo),
+        ]
     }
 
     /// Whether every source has data to serve.
     pub fn ready(&self) -> bool {
-        self.directory().iter().all(|e| matches!(e.health.status, SourceStatus::Ready | SourceStatus::Degraded))
+        self.directory().iter().all(|e| {
+            matches!(
+                e.health.status,
+                SourceStatus::Ready | SourceStatus::Degraded
+            )
+        })
     }
 
     /// Starts the first load of every source and, for snapshot sources, their periodic refresh.

@@ -45,6 +45,9 @@ pub struct Nomenclature {
 
 impl From<&CodeLibelle> for Nomenclature {
     fn from(c: &CodeLibelle) -> Self {
-        Self { code: c.code.clone(), libelle: c.libelle.clone() }
+        Self {
+            code: c.code.clone(),
+            libelle: c.libelle.clone(),
+        }
     }
 }

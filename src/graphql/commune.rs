@@ -46,13 +46,29 @@ impl Commune {
     }
     /// Arrondissements municipaux (Paris, Lyon, Marseille).
     async fn arrondissements(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Commune>> {
-        let found = loaders(ctx).communes.load_many(self.0.arrondissements.iter().cloned()).await.map_err(|e| source_error(&e))?;
-        Ok(self.0.arrondissements.iter().filter_map(|c| found.get(c).cloned().map(Commune)).collect())
+        let found = loaders(ctx)
+            .communes
+            .load_many(self.0.arrondissements.iter().cloned())
+            .await
+            .map_err(|e| source_error(&e))?;
+        Ok(self
+            .0
+            .arrondissements
+            .iter()
+            .filter_map(|c| found.get(c).cloned().map(Commune))
+            .collect())
     }
     /// Commune dont cet arrondissement fait partie.
     async fn commune_parente(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Commune>> {
-        let Some(code) = &self.0.commune_parente else { return Ok(None) };
-        Ok(loaders(ctx).communes.load_one(code.clone()).await.map_err(|e| source_error(&e))?.map(Commune))
+        let Some(code) = &self.0.commune_parente else {
+            return Ok(None);
+        };
+        Ok(loaders(ctx)
+            .communes
+            .load_one(code.clone())
+            .await
+            .map_err(|e| source_error(&e))?
+            .map(Commune))
     }
     /// Provenance.
     async fn provenance(&self) -> Provenance {

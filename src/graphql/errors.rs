@@ -64,24 +64,38 @@ fn code_of(e: &ServerError) -> Option<String> {
 pub fn finalize(response: &mut Response, document: Option<&ExecutableDocument>) -> bool {
     let mut request_error = false;
     for error in &mut response.errors {
-        if code_of(error).as_deref() != Some(BAD_USER_INPUT) || !error.message.starts_with("Failed to parse") {
+        if code_of(error).as_deref() != Some(BAD_USER_INPUT)
+            || !error.message.starts_with("Failed to parse")
+        {
             continue;
         }
         request_error = true;
         // « Failed to parse "CodeRome": code ROME « ZZ » invalide … » -> the part after the type name.
-        let detail = error.message.split_once("\": ").map_or(error.message.as_str(), |(_, d)| d).to_owned();
-        let argument = error.locations.first().and_then(|pos| document.and_then(|d| argument_at(d, *pos)));
+        let detail = error
+            .message
+            .split_once("\": ")
+            .map_or(error.message.as_str(), |(_, d)| d)
+            .to_owned();
+        let argument = error
+            .locations
+            .first()
+            .and_then(|pos| document.and_then(|d| argument_at(d, *pos)));
         error.path.clear();
         match argument {
             Some(name) => {
                 error.message = format!("argument {name} : {detail}");
-                error.extensions.get_or_insert_with(Default::default).set("argument", name);
+                error
+                    .extensions
+                    .get_or_insert_with(Default::default)
+                    .set("argument", name);
             }
             None => error.message = detail,
         }
     }
     if request_error {
-        response.errors.retain(|e| code_of(e).as_deref() == Some(BAD_USER_INPUT));
+        response
+            .errors
+            .retain(|e| code_of(e).as_deref() == Some(BAD_USER_INPUT));
         response.data = Value::Null;
         return true;
     }
@@ -94,19 +108,27 @@ pub fn finalize(response: &mut Response, document: Option<&ExecutableDocument>) 
 fn restore_errored_fields(response: &mut Response) {
     use async_graphql::PathSegment;
     for error in &response.errors {
-        let Some((PathSegment::Field(last), parents)) = error.path.split_last() else { continue };
+        let Some((PathSegment::Field(last), parents)) = error.path.split_last() else {
+            continue;
+        };
         if response.data == Value::Null && parents.is_empty() {
             response.data = Value::Object(Default::default());
         }
         if let Some(Value::Object(map)) = value_at(&mut response.data, parents) {
-            map.entry(async_graphql::Name::new(last)).or_insert(Value::Null);
+            map.entry(async_graphql::Name::new(last))
+                .or_insert(Value::Null);
         }
     }
 }
 
-fn value_at<'a>(value: &'a mut Value, path: &[async_graphql::PathSegment]) -> Option<&'a mut Value> {
+fn value_at<'a>(
+    value: &'a mut Value,
+    path: &[async_graphql::PathSegment],
+) -> Option<&'a mut Value> {
     use async_graphql::PathSegment;
-    let Some((first, rest)) = path.split_first() else { return Some(value) };
+    let Some((first, rest)) = path.split_first() else {
+        return Some(value);
+    };
     let next = match (first, value) {
         (PathSegment::Field(name), Value::Object(map)) => map.get_mut(name.as_str()),
         (PathSegment::Index(i), Value::List(items)) => items.get_mut(*i),
@@ -117,7 +139,11 @@ fn value_at<'a>(value: &'a mut Value, path: &[async_graphql::PathSegment]) -> Op
 
 /// The name of the argument whose value (or variable) starts at `pos`.
 fn argument_at(doc: &ExecutableDocument, pos: Pos) -> Option<String> {
-    let sets = doc.operations.iter().map(|(_, op)| &op.node.selection_set.node).chain(doc.fragments.values().map(|f| &f.node.selection_set.node));
+    let sets = doc
+        .operations
+        .iter()
+        .map(|(_, op)| &op.node.selection_set.node)
+        .chain(doc.fragments.values().map(|f| &f.node.selection_set.node));
     sets.into_iter().find_map(|set| find_in(set, pos))
 }
 

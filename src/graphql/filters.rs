@@ -32,13 +32,23 @@ pub struct Autour {
 impl Autour {
     /// Resolves the centre (through the communes référentiel for a code INSEE) and checks the radius.
     /// `path` names the input in errors (`filtre.autour`).
-    pub async fn resolve(&self, ctx: &Context<'_>, path: &str) -> async_graphql::Result<(GeoPoint, f64)> {
+    pub async fn resolve(
+        &self,
+        ctx: &Context<'_>,
+        path: &str,
+    ) -> async_graphql::Result<(GeoPoint, f64)> {
         let r = self.rayon_km;
         if !(r.is_finite() && r > 0.0) {
-            return Err(bad_input(&format!("{path}.rayonKm"), format!("{path}.rayonKm = {r} : un rayon strictement positif est attendu")));
+            return Err(bad_input(
+                &format!("{path}.rayonKm"),
+                format!("{path}.rayonKm = {r} : un rayon strictement positif est attendu"),
+            ));
         }
         if r > MAX_RAYON_KM {
-            return Err(limit_exceeded(&format!("{path}.rayonKm"), format!("{path}.rayonKm = {r} dépasse la limite de {MAX_RAYON_KM} km")));
+            return Err(limit_exceeded(
+                &format!("{path}.rayonKm"),
+                format!("{path}.rayonKm = {r} dépasse la limite de {MAX_RAYON_KM} km"),
+            ));
         }
         let centre = match (&self.code_insee, self.latitude, self.longitude) {
             (Some(code), None, None) => {
@@ -63,10 +73,15 @@ impl Autour {
 
 /// The ROME codes of a filter, narrowed to one métier's code for the list fields of `Metier`: the same
 /// filter, restricted to the métier (a filter naming other codes then matches nothing).
-fn restrict_codes(given: Option<&[CodeRome]>, restrict_to: Option<&passerelle_core::CodeRome>) -> Option<Vec<passerelle_core::CodeRome>> {
+fn restrict_codes(
+    given: Option<&[CodeRome]>,
+    restrict_to: Option<&passerelle_core::CodeRome>,
+) -> Option<Vec<passerelle_core::CodeRome>> {
     let given = given.map(|v| v.iter().map(|c| c.0.clone()));
     match restrict_to {
-        Some(code) => Some(given.map_or_else(|| vec![code.clone()], |g| g.filter(|c| c == code).collect())),
+        Some(code) => {
+            Some(given.map_or_else(|| vec![code.clone()], |g| g.filter(|c| c == code).collect()))
+        }
         None => given.map(Iterator::collect),
     }
 }
@@ -117,13 +132,28 @@ pub struct FiltreActionsFormation {
 
 impl FiltreActionsFormation {
     /// The adapter filter; `restrict_to` narrows the ROME codes to one métier's.
-    pub async fn resolve(&self, ctx: &Context<'_>, restrict_to: Option<&passerelle_core::CodeRome>) -> async_graphql::Result<OffreFilter> {
+    pub async fn resolve(
+        &self,
+        ctx: &Context<'_>,
+        restrict_to: Option<&passerelle_core::CodeRome>,
+    ) -> async_graphql::Result<OffreFilter> {
         let autour = match &self.autour {
-            Some(a) => Some(a.resolve(ctx, "filtre.autour").await.map(|(centre, rayon_km)| AutourOffre { centre, rayon_km })?),
+            Some(a) => Some(
+                a.resolve(ctx, "filtre.autour")
+                    .await
+                    .map(|(centre, rayon_km)| AutourOffre { centre, rayon_km })?,
+            ),
             None => None,
         };
         let codes_rome = restrict_codes(self.codes_rome.as_deref(), restrict_to);
-        Ok(OffreFilter { codes_rome, formacodes: self.formacodes.as_ref().map(|v| v.iter().map(|c| c.0.clone()).collect()), autour })
+        Ok(OffreFilter {
+            codes_rome,
+            formacodes: self
+                .formacodes
+                .as_ref()
+                .map(|v| v.iter().map(|c| c.0.clone()).collect()),
+            autour,
+        })
     }
 }
 
@@ -146,13 +176,23 @@ pub struct FiltreRessources {
 
 impl Default for FiltreRessources {
     fn default() -> Self {
-        Self { codes_rome: None, categories: None, autour: None, inclure_mobilisables: true, a_venir: false }
+        Self {
+            codes_rome: None,
+            categories: None,
+            autour: None,
+            inclure_mobilisables: true,
+            a_venir: false,
+        }
     }
 }
 
 impl FiltreRessources {
     /// The adapter filter; `restrict_to` narrows the ROME codes to one métier's.
-    pub async fn resolve(&self, ctx: &Context<'_>, restrict_to: Option<&passerelle_core::CodeRome>) -> async_graphql::Result<RessourceFilter> {
+    pub async fn resolve(
+        &self,
+        ctx: &Context<'_>,
+        restrict_to: Option<&passerelle_core::CodeRome>,
+    ) -> async_graphql::Result<RessourceFilter> {
         let autour = match &self.autour {
             Some(a) => Some(a.resolve(ctx, "filtre.autour").await?),
             None => None,
@@ -160,7 +200,10 @@ impl FiltreRessources {
         let codes_rome = restrict_codes(self.codes_rome.as_deref(), restrict_to);
         Ok(RessourceFilter {
             codes_rome,
-            categories: self.categories.as_ref().map(|v| v.iter().map(|c| (*c).into()).collect()),
+            categories: self
+                .categories
+                .as_ref()
+                .map(|v| v.iter().map(|c| (*c).into()).collect()),
             autour,
             inclure_mobilisables: self.inclure_mobilisables,
             a_venir_le: self.a_venir.then(|| sources(ctx).clock.today()),
@@ -181,6 +224,10 @@ pub struct FiltreCommunes {
 
 impl From<FiltreCommunes> for GeoFilter {
     fn from(f: FiltreCommunes) -> Self {
-        Self { nom: f.nom, code_departement: f.code_departement.map(|c| c.0), code_postal: f.code_postal }
+        Self {
+            nom: f.nom,
+            code_departement: f.code_departement.map(|c| c.0),
+            code_postal: f.code_postal,
+        }
     }
 }

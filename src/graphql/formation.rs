@@ -4,11 +4,13 @@ use std::sync::Arc;
 
 use async_graphql::{ComplexObject, Context, Object, SimpleObject};
 
-use crate::graphql::commune::Commune;
 use crate::graphql::common::{Nomenclature, Provenance};
+use crate::graphql::commune::Commune;
 use crate::graphql::errors::source_error;
 use crate::graphql::metier::{Metier, load_metiers};
-use crate::graphql::scalars::{CodeCertifInfo, CodeInsee, CodeRncp, CodeRome, Date, Formacode, Siret};
+use crate::graphql::scalars::{
+    CodeCertifInfo, CodeInsee, CodeRncp, CodeRome, Date, Formacode, Siret,
+};
 use crate::graphql::{loaders, sources};
 
 /// Une action de formation : où et par qui une formation est dispensée, avec ses sessions.
@@ -73,8 +75,15 @@ pub struct Lieu {
 impl Lieu {
     /// La commune, depuis le référentiel des communes. `null` si elle y est inconnue ou si la source est indisponible.
     async fn commune(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Commune>> {
-        let Some(code) = &self.code_insee else { return Ok(None) };
-        Ok(loaders(ctx).communes.load_one(code.0.clone()).await.map_err(|e| source_error(&e))?.map(Commune))
+        let Some(code) = &self.code_insee else {
+            return Ok(None);
+        };
+        Ok(loaders(ctx)
+            .communes
+            .load_one(code.0.clone())
+            .await
+            .map_err(|e| source_error(&e))?
+            .map(Commune))
     }
 }
 
@@ -103,7 +112,10 @@ pub struct Organisme {
 
 impl From<&passerelle_core::model::Organisme> for Organisme {
     fn from(o: &passerelle_core::model::Organisme) -> Self {
-        Self { siret: o.siret.clone().map(Siret), raison_sociale: o.raison_sociale.clone() }
+        Self {
+            siret: o.siret.clone().map(Siret),
+            raison_sociale: o.raison_sociale.clone(),
+        }
     }
 }
 
@@ -154,7 +166,14 @@ impl Formation {
     }
     /// Formacodes, le principal signalé.
     async fn formacodes(&self) -> Vec<FormacodeIndexe> {
-        self.0.formacodes.iter().map(|f| FormacodeIndexe { code: Formacode(f.code.clone()), principal: f.principal }).collect()
+        self.0
+            .formacodes
+            .iter()
+            .map(|f| FormacodeIndexe {
+                code: Formacode(f.code.clone()),
+                principal: f.principal,
+            })
+            .collect()
     }
     /// Codes ROME indexant la formation (niveau V3, tels que publiés).
     async fn codes_rome(&self) -> Vec<CodeRome> {
@@ -173,7 +192,10 @@ impl Formation {
         self.0
             .certifications
             .iter()
-            .map(|c| CertificationVisee { rncp: c.rncp.clone().map(CodeRncp), certif_info: c.certif_info.clone().map(CodeCertifInfo) })
+            .map(|c| CertificationVisee {
+                rncp: c.rncp.clone().map(CodeRncp),
+                certif_info: c.certif_info.clone().map(CodeCertifInfo),
+            })
             .collect()
     }
     /// Niveau d'entrée.
@@ -245,15 +267,28 @@ impl ActionFormation {
     async fn sessions(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Seulement les sessions qui n'ont pas encore commencé (selon la date du jour du serveur).", default = false)] a_venir: bool,
+        #[graphql(
+            desc = "Seulement les sessions qui n'ont pas encore commencé (selon la date du jour du serveur).",
+            default = false
+        )]
+        a_venir: bool,
     ) -> Vec<Session> {
         let today = sources(ctx).clock.today();
-        self.0.sessions.iter().filter(|s| !a_venir || s.debut.is_some_and(|d| d >= today)).map(Into::into).collect()
+        self.0
+            .sessions
+            .iter()
+            .filter(|s| !a_venir || s.debut.is_some_and(|d| d >= today))
+            .map(Into::into)
+            .collect()
     }
     /// Prochaine session qui n'a pas encore commencé.
     async fn prochaine_session(&self, ctx: &Context<'_>) -> Option<Session> {
         let today = sources(ctx).clock.today();
-        self.0.sessions.iter().find(|s| s.debut.is_some_and(|d| d >= today)).map(Into::into)
+        self.0
+            .sessions
+            .iter()
+            .find(|s| s.debut.is_some_and(|d| d >= today))
+            .map(Into::into)
     }
     /// Provenance de l'action.
     async fn provenance(&self) -> Provenance {

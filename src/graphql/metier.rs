@@ -11,7 +11,9 @@ use crate::graphql::errors::source_error;
 use crate::graphql::filters::{FiltreActionsFormation, FiltreRessources};
 use crate::graphql::formation::ActionFormation;
 use crate::graphql::onisep::FicheOnisep;
-use crate::graphql::pagination::{ActionFormationConnection, RessourceConnection, page, page_request};
+use crate::graphql::pagination::{
+    ActionFormationConnection, RessourceConnection, page, page_request,
+};
 use crate::graphql::ressource::Ressource;
 use crate::graphql::scalars::CodeRome;
 use crate::graphql::{loaders, sources};
@@ -102,7 +104,12 @@ impl Metier {
     }
 
     /// Appellations de la fiche, la principale d'abord.
-    async fn appellations(&self, #[graphql(desc = "Nombre maximal d'appellations (toutes par défaut).")] first: Option<usize>) -> Vec<Appellation> {
+    async fn appellations(
+        &self,
+        #[graphql(desc = "Nombre maximal d'appellations (toutes par défaut).")] first: Option<
+            usize,
+        >,
+    ) -> Vec<Appellation> {
         self.0
             .appellations
             .iter()
@@ -126,8 +133,15 @@ impl Metier {
 
     /// Fiche de niveau V3 que cette fiche détaille.
     async fn fiche_parente(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Metier>> {
-        let Some(parent) = &self.0.code_rome_parent else { return Ok(None) };
-        Ok(loaders(ctx).metiers.load_one(parent.clone()).await.map_err(|e| source_error(&e))?.map(Metier))
+        let Some(parent) = &self.0.code_rome_parent else {
+            return Ok(None);
+        };
+        Ok(loaders(ctx)
+            .metiers
+            .load_one(parent.clone())
+            .await
+            .map_err(|e| source_error(&e))?
+            .map(Metier))
     }
 
     /// Fiches ROME 4.0 qui détaillent cette fiche de niveau V3, par code.
@@ -176,18 +190,35 @@ impl Metier {
     }
 
     /// Fiches métier ONISEP rattachées : celles qui citent ce code (DIRECT) et celles qui citent la fiche V3 que celle-ci détaille (VIA_FICHE_PARENTE). `null` si la source ONISEP est indisponible.
-    async fn fiches_onisep(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Vec<FicheOnisepRattachee>>> {
+    async fn fiches_onisep(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<Vec<FicheOnisepRattachee>>> {
         let m = &self.0;
         let mut codes = vec![m.code.clone()];
         codes.extend(m.code_rome_parent.clone());
-        let filter = OnisepFilter { codes_rome: Some(codes), texte: None };
-        let found = sources(ctx).onisep.search(&filter, PageRequest::ALL).await.map_err(|e| source_error(&e))?;
+        let filter = OnisepFilter {
+            codes_rome: Some(codes),
+            texte: None,
+        };
+        let found = sources(ctx)
+            .onisep
+            .search(&filter, PageRequest::ALL)
+            .await
+            .map_err(|e| source_error(&e))?;
         let mut linked: Vec<FicheOnisepRattachee> = found
             .hits
             .into_iter()
             .map(|h| {
-                let rattachement = if h.record.codes_rome.contains(&m.code) { Rattachement::Direct } else { Rattachement::ViaFicheParente };
-                FicheOnisepRattachee { rattachement, fiche: FicheOnisep(h.record) }
+                let rattachement = if h.record.codes_rome.contains(&m.code) {
+                    Rattachement::Direct
+                } else {
+                    Rattachement::ViaFicheParente
+                };
+                FicheOnisepRattachee {
+                    rattachement,
+                    fiche: FicheOnisep(h.record),
+                }
             })
             .collect();
         linked.sort_by_key(|l| l.rattachement != Rattachement::Direct);
@@ -203,7 +234,10 @@ impl Metier {
         #[graphql(desc = "Curseur de l'arête après laquelle commencer.")] after: Option<String>,
     ) -> async_graphql::Result<Option<ActionFormationConnection>> {
         let request = page_request(first, after)?;
-        let filter = filtre.unwrap_or_default().resolve(ctx, Some(&self.0.code)).await?;
+        let filter = filtre
+            .unwrap_or_default()
+            .resolve(ctx, Some(&self.0.code))
+            .await?;
         let result = sources(ctx).offre_info.search(&filter, request).await;
         page(request, result, ActionFormation).map(Some)
     }
@@ -217,7 +251,10 @@ impl Metier {
         #[graphql(desc = "Curseur de l'arête après laquelle commencer.")] after: Option<String>,
     ) -> async_graphql::Result<Option<RessourceConnection>> {
         let request = page_request(first, after)?;
-        let filter = filtre.unwrap_or_default().resolve(ctx, Some(&self.0.code)).await?;
+        let filter = filtre
+            .unwrap_or_default()
+            .resolve(ctx, Some(&self.0.code))
+            .await?;
         let result = sources(ctx).repere_metiers.search(&filter, request).await;
         page(request, result, Ressource).map(Some)
     }
@@ -229,7 +266,17 @@ impl Metier {
 }
 
 /// Loads métiers by code through the request's loader, in the order given; unknown codes are skipped.
-pub async fn load_metiers(ctx: &Context<'_>, codes: &[passerelle_core::CodeRome]) -> async_graphql::Result<Vec<Metier>> {
-    let found = loaders(ctx).metiers.load_many(codes.iter().cloned()).await.map_err(|e| source_error(&e))?;
-    Ok(codes.iter().filter_map(|c| found.get(c).cloned().map(Metier)).collect())
+pub async fn load_metiers(
+    ctx: &Context<'_>,
+    codes: &[passerelle_core::CodeRome],
+) -> async_graphql::Result<Vec<Metier>> {
+    let found = loaders(ctx)
+        .metiers
+        .load_many(codes.iter().cloned())
+        .await
+        .map_err(|e| source_error(&e))?;
+    Ok(codes
+        .iter()
+        .filter_map(|c| found.get(c).cloned().map(Metier))
+        .collect())
 }

@@ -1,7 +1,7 @@
 //! The GraphQL schema: one file per object type, the inputs, the loaders, the error mapping.
 
-mod commune;
 mod common;
+mod commune;
 pub mod errors;
 mod filters;
 mod formation;
@@ -28,12 +28,16 @@ pub type PasserelleSchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
 
 /// Builds the schema over the sources.
 pub fn build_schema(sources: Arc<Sources>) -> PasserelleSchema {
-    Schema::build(QueryRoot, EmptyMutation, EmptySubscription).data(sources).finish()
+    Schema::build(QueryRoot, EmptyMutation, EmptySubscription)
+        .data(sources)
+        .finish()
 }
 
 /// The schema in SDL, as committed in `schema.graphql`.
 pub fn sdl() -> String {
-    Schema::build(QueryRoot, EmptyMutation, EmptySubscription).finish().sdl()
+    Schema::build(QueryRoot, EmptyMutation, EmptySubscription)
+        .finish()
+        .sdl()
 }
 
 fn sources<'a>(ctx: &Context<'a>) -> &'a Sources {

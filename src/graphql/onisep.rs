@@ -70,7 +70,12 @@ impl FicheOnisep {
         self.0
             .publications
             .iter()
-            .map(|p| Publication { titre: p.titre.clone(), collection: p.collection.clone(), annee: p.annee, ean: p.ean.clone() })
+            .map(|p| Publication {
+                titre: p.titre.clone(),
+                collection: p.collection.clone(),
+                annee: p.annee,
+                ean: p.ean.clone(),
+            })
             .collect()
     }
 
@@ -96,23 +101,49 @@ impl FicheOnisep {
 
     /// Domaines et sous-domaines ONISEP.
     async fn domaines(&self) -> Vec<DomaineOnisep> {
-        self.0.domaines.iter().map(|d| DomaineOnisep { domaine: d.domaine.clone(), sous_domaine: d.sous_domaine.clone() }).collect()
+        self.0
+            .domaines
+            .iter()
+            .map(|d| DomaineOnisep {
+                domaine: d.domaine.clone(),
+                sous_domaine: d.sous_domaine.clone(),
+            })
+            .collect()
     }
 
     /// Fiches ROME 4.0 rattachées : celles des codes cités (DIRECT) puis les fiches qui les détaillent (VIA_FICHE_DETAILLEE). `null` si la source ROME est indisponible.
-    async fn metiers(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Vec<MetierRattache>>> {
+    async fn metiers(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<Vec<MetierRattache>>> {
         let direct = load_metiers(ctx, &self.0.codes_rome).await?;
-        let mut linked: Vec<MetierRattache> =
-            direct.iter().cloned().map(|metier| MetierRattache { rattachement: Rattachement::Direct, metier }).collect();
+        let mut linked: Vec<MetierRattache> = direct
+            .iter()
+            .cloned()
+            .map(|metier| MetierRattache {
+                rattachement: Rattachement::Direct,
+                metier,
+            })
+            .collect();
         for parent in &direct {
-            let filter = RomeFilter { code_rome_parent: Some(parent.0.code.clone()), ..RomeFilter::default() };
-            let children = sources(ctx).rome.search(&filter, PageRequest::ALL).await.map_err(|e| source_error(&e))?;
+            let filter = RomeFilter {
+                code_rome_parent: Some(parent.0.code.clone()),
+                ..RomeFilter::default()
+            };
+            let children = sources(ctx)
+                .rome
+                .search(&filter, PageRequest::ALL)
+                .await
+                .map_err(|e| source_error(&e))?;
             linked.extend(
                 children
                     .hits
                     .into_iter()
                     .filter(|h| !self.0.codes_rome.contains(&h.record.code))
-                    .map(|h| MetierRattache { rattachement: Rattachement::ViaFicheDetaillee, metier: Metier(h.record) }),
+                    .map(|h| MetierRattache {
+                        rattachement: Rattachement::ViaFicheDetaillee,
+                        metier: Metier(h.record),
+                    }),
             );
         }
         Ok(Some(linked))

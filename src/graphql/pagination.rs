@@ -113,26 +113,47 @@ macro_rules! connection {
 connection!(MetierConnection, MetierEdge, Metier);
 connection!(FicheOnisepConnection, FicheOnisepEdge, FicheOnisep);
 connection!(CommuneConnection, CommuneEdge, Commune);
-connection!(ActionFormationConnection, ActionFormationEdge, ActionFormation, autour);
+connection!(
+    ActionFormationConnection,
+    ActionFormationEdge,
+    ActionFormation,
+    autour
+);
 connection!(RessourceConnection, RessourceEdge, Ressource, autour);
 
 /// Reads `first` and `after` into a page request, or says which rule they break.
-pub fn page_request(first: Option<i32>, after: Option<String>) -> async_graphql::Result<PageRequest> {
+pub fn page_request(
+    first: Option<i32>,
+    after: Option<String>,
+) -> async_graphql::Result<PageRequest> {
     let first = first.unwrap_or(DEFAULT_FIRST);
     if first < 0 {
-        return Err(bad_input("first", format!("first = {first} : un nombre positif ou nul est attendu")));
+        return Err(bad_input(
+            "first",
+            format!("first = {first} : un nombre positif ou nul est attendu"),
+        ));
     }
     if first > MAX_FIRST {
-        return Err(limit_exceeded("first", format!("first = {first} dépasse la limite de {MAX_FIRST} résultats par page")));
+        return Err(limit_exceeded(
+            "first",
+            format!("first = {first} dépasse la limite de {MAX_FIRST} résultats par page"),
+        ));
     }
     let offset = match after {
         None => 0,
-        Some(cursor) => cursor
-            .parse::<usize>()
-            .map(|n| n + 1)
-            .map_err(|_| bad_input("after", format!("curseur « {cursor} » invalide : utilisez la valeur `cursor` d'une arête reçue")))?,
+        Some(cursor) => cursor.parse::<usize>().map(|n| n + 1).map_err(|_| {
+            bad_input(
+                "after",
+                format!(
+                    "curseur « {cursor} » invalide : utilisez la valeur `cursor` d'une arête reçue"
+                ),
+            )
+        })?,
     };
-    Ok(PageRequest { offset, limit: usize::try_from(first).unwrap_or(0) })
+    Ok(PageRequest {
+        offset,
+        limit: usize::try_from(first).unwrap_or(0),
+    })
 }
 
 /// Turns a search page into a connection `C` of nodes made by `node`.
@@ -143,13 +164,28 @@ pub fn page<R, T, C: From<Parts<T>>>(
 ) -> async_graphql::Result<C> {
     let found = result.map_err(|e| source_error(&e))?;
     let has_next_page = request.offset + found.hits.len() < found.total;
-    let hits: Vec<(String, T, Option<f64>)> =
-        found.hits.into_iter().enumerate().map(|(i, h)| ((request.offset + i).to_string(), node(h.record), h.distance_km)).collect();
+    let hits: Vec<(String, T, Option<f64>)> = found
+        .hits
+        .into_iter()
+        .enumerate()
+        .map(|(i, h)| {
+            (
+                (request.offset + i).to_string(),
+                node(h.record),
+                h.distance_km,
+            )
+        })
+        .collect();
     let page_info = PageInfo {
         has_previous_page: request.offset > 0,
         has_next_page,
         start_cursor: hits.first().map(|h| h.0.clone()),
         end_cursor: hits.last().map(|h| h.0.clone()),
     };
-    Ok(Parts { page_info, total_count: found.total, hits }.into())
+    Ok(Parts {
+        page_info,
+        total_count: found.total,
+        hits,
+    }
+    .into())
 }

@@ -5,11 +5,16 @@ use passerelle_core::Adapter;
 
 use crate::graphql::commune::Commune;
 use crate::graphql::errors::source_error;
-use crate::graphql::filters::{FiltreActionsFormation, FiltreCommunes, FiltreFichesOnisep, FiltreMetiers, FiltreRessources};
+use crate::graphql::filters::{
+    FiltreActionsFormation, FiltreCommunes, FiltreFichesOnisep, FiltreMetiers, FiltreRessources,
+};
 use crate::graphql::formation::ActionFormation;
 use crate::graphql::metier::Metier;
 use crate::graphql::onisep::FicheOnisep;
-use crate::graphql::pagination::{ActionFormationConnection, CommuneConnection, FicheOnisepConnection, MetierConnection, RessourceConnection, page, page_request};
+use crate::graphql::pagination::{
+    ActionFormationConnection, CommuneConnection, FicheOnisepConnection, MetierConnection,
+    RessourceConnection, page, page_request,
+};
 use crate::graphql::ressource::Ressource;
 use crate::graphql::scalars::{CodeInsee, CodeRome, IdOnisep};
 use crate::graphql::source::Source;
@@ -23,8 +28,17 @@ pub struct QueryRoot;
 #[Object(name = "Query")]
 impl QueryRoot {
     /// Une fiche métier du ROME 4.0 par son code ; `null` si le code n'existe pas.
-    async fn metier(&self, ctx: &Context<'_>, #[graphql(desc = "Code ROME (ex. M1805).")] code_rome: CodeRome) -> async_graphql::Result<Option<Metier>> {
-        Ok(loaders(ctx).metiers.load_one(code_rome.0).await.map_err(|e| source_error(&e))?.map(Metier))
+    async fn metier(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Code ROME (ex. M1805).")] code_rome: CodeRome,
+    ) -> async_graphql::Result<Option<Metier>> {
+        Ok(loaders(ctx)
+            .metiers
+            .load_one(code_rome.0)
+            .await
+            .map_err(|e| source_error(&e))?
+            .map(Metier))
     }
 
     /// Les fiches métier du ROME 4.0, filtrées. `null` si la source ROME est indisponible.
@@ -36,13 +50,25 @@ impl QueryRoot {
         #[graphql(desc = "Curseur de l'arête après laquelle commencer.")] after: Option<String>,
     ) -> async_graphql::Result<Option<MetierConnection>> {
         let p = page_request(first, after)?;
-        let result = sources(ctx).rome.search(&filtre.unwrap_or_default().into(), p).await;
+        let result = sources(ctx)
+            .rome
+            .search(&filtre.unwrap_or_default().into(), p)
+            .await;
         page(p, result, Metier).map(Some)
     }
 
     /// Une fiche métier ONISEP par son identifiant ; `null` si elle n'existe pas.
-    async fn fiche_onisep(&self, ctx: &Context<'_>, #[graphql(desc = "Identifiant ONISEP (ex. MET.84).")] id: IdOnisep) -> async_graphql::Result<Option<FicheOnisep>> {
-        Ok(loaders(ctx).fiches_onisep.load_one(id.0).await.map_err(|e| source_error(&e))?.map(FicheOnisep))
+    async fn fiche_onisep(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Identifiant ONISEP (ex. MET.84).")] id: IdOnisep,
+    ) -> async_graphql::Result<Option<FicheOnisep>> {
+        Ok(loaders(ctx)
+            .fiches_onisep
+            .load_one(id.0)
+            .await
+            .map_err(|e| source_error(&e))?
+            .map(FicheOnisep))
     }
 
     /// Les fiches métier ONISEP, filtrées, par libellé. `null` si la source ONISEP est indisponible.
@@ -55,14 +81,26 @@ impl QueryRoot {
     ) -> async_graphql::Result<Option<FicheOnisepConnection>> {
         let p = page_request(first, after)?;
         let f = filtre.unwrap_or_default();
-        let filter = passerelle_onisep::OnisepFilter { codes_rome: f.codes_rome.map(|v| v.into_iter().map(|c| c.0).collect()), texte: f.texte };
+        let filter = passerelle_onisep::OnisepFilter {
+            codes_rome: f.codes_rome.map(|v| v.into_iter().map(|c| c.0).collect()),
+            texte: f.texte,
+        };
         let result = sources(ctx).onisep.search(&filter, p).await;
         page(p, result, FicheOnisep).map(Some)
     }
 
     /// Une action de formation par son numéro ; `null` si elle n'existe pas.
-    async fn action_formation(&self, ctx: &Context<'_>, #[graphql(desc = "Numéro de l'action chez le Carif-Oref.")] numero: String) -> async_graphql::Result<Option<ActionFormation>> {
-        Ok(loaders(ctx).actions.load_one(numero).await.map_err(|e| source_error(&e))?.map(ActionFormation))
+    async fn action_formation(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Numéro de l'action chez le Carif-Oref.")] numero: String,
+    ) -> async_graphql::Result<Option<ActionFormation>> {
+        Ok(loaders(ctx)
+            .actions
+            .load_one(numero)
+            .await
+            .map_err(|e| source_error(&e))?
+            .map(ActionFormation))
     }
 
     /// Les actions de formation, filtrées ; autour d'un lieu, les plus proches d'abord. `null` si la source Offre Info est indisponible.
@@ -80,8 +118,17 @@ impl QueryRoot {
     }
 
     /// Une ressource de découverte par son identifiant ; `null` si elle n'existe pas ou n'est pas publiée.
-    async fn ressource(&self, ctx: &Context<'_>, #[graphql(desc = "Identifiant (ex. RM-000101).")] id: ID) -> async_graphql::Result<Option<crate::graphql::ressource::Ressource>> {
-        Ok(loaders(ctx).ressources.load_one(id.0).await.map_err(|e| source_error(&e))?.map(Ressource))
+    async fn ressource(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Identifiant (ex. RM-000101).")] id: ID,
+    ) -> async_graphql::Result<Option<crate::graphql::ressource::Ressource>> {
+        Ok(loaders(ctx)
+            .ressources
+            .load_one(id.0)
+            .await
+            .map_err(|e| source_error(&e))?
+            .map(Ressource))
     }
 
     /// Les ressources de découverte publiées, filtrées. `null` si la source Repère Métiers est indisponible.
@@ -99,8 +146,17 @@ impl QueryRoot {
     }
 
     /// Une commune par son code INSEE ; `null` si elle n'existe pas.
-    async fn commune(&self, ctx: &Context<'_>, #[graphql(desc = "Code INSEE (ex. 69123).")] code_insee: CodeInsee) -> async_graphql::Result<Option<Commune>> {
-        Ok(loaders(ctx).communes.load_one(code_insee.0).await.map_err(|e| source_error(&e))?.map(Commune))
+    async fn commune(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Code INSEE (ex. 69123).")] code_insee: CodeInsee,
+    ) -> async_graphql::Result<Option<Commune>> {
+        Ok(loaders(ctx)
+            .communes
+            .load_one(code_insee.0)
+            .await
+            .map_err(|e| source_error(&e))?
+            .map(Commune))
     }
 
     /// Les communes, filtrées, par code INSEE. `null` si le référentiel des communes est indisponible.
@@ -112,7 +168,10 @@ impl QueryRoot {
         #[graphql(desc = "Curseur de l'arête après laquelle commencer.")] after: Option<String>,
     ) -> async_graphql::Result<Option<CommuneConnection>> {
         let p = page_request(first, after)?;
-        let result = sources(ctx).geo.search(&filtre.unwrap_or_default().into(), p).await;
+        let result = sources(ctx)
+            .geo
+            .search(&filtre.unwrap_or_default().into(), p)
+            .await;
         page(p, result, Commune).map(Some)
     }
 

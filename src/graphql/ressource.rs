@@ -57,6 +57,10 @@ impl From<m::CategorieRessource> for CategorieRessource {
 }
 
 /// À qui s'adresse une ressource.
+#[allow(
+    clippy::enum_variant_names,
+    reason = "« tout public » is the charter's own term"
+)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 pub enum Public {
     /// Collégiens.
@@ -223,7 +227,11 @@ impl Ressource {
     /// Opérateur.
     async fn operateur(&self) -> Operateur {
         let o = &self.0.operateur;
-        Operateur { nom: o.nom.clone(), type_operateur: o.type_operateur.into(), siret: o.siret.clone().map(Siret) }
+        Operateur {
+            nom: o.nom.clone(),
+            type_operateur: o.type_operateur.into(),
+            siret: o.siret.clone().map(Siret),
+        }
     }
     /// Publics visés.
     async fn publics(&self) -> Vec<Public> {
@@ -243,7 +251,14 @@ impl Ressource {
     }
     /// Dates, dans l'ordre.
     async fn dates(&self) -> Vec<Creneau> {
-        self.0.dates.iter().map(|c| Creneau { debut: c.debut, fin: c.fin }).collect()
+        self.0
+            .dates
+            .iter()
+            .map(|c| Creneau {
+                debut: c.debut,
+                fin: c.fin,
+            })
+            .collect()
     }
     /// Encore à venir (sans date, ou une date pas encore passée) selon la date du jour du serveur.
     async fn a_venir(&self, ctx: &Context<'_>) -> bool {
@@ -267,7 +282,14 @@ impl Ressource {
     }
     /// Liens.
     async fn liens(&self) -> Vec<Lien> {
-        self.0.liens.iter().map(|l| Lien { url: l.url.clone(), libelle: l.libelle.clone() }).collect()
+        self.0
+            .liens
+            .iter()
+            .map(|l| Lien {
+                url: l.url.clone(),
+                libelle: l.libelle.clone(),
+            })
+            .collect()
     }
     /// Contact de l'opérateur, seulement s'il a consenti à sa publication.
     async fn contact(&self) -> Option<Contact> {
@@ -280,9 +302,19 @@ impl Ressource {
         })
     }
     /// Événement régional dont cette ressource est une partie notable.
-    async fn ressource_parente(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Ressource>> {
-        let Some(id) = &self.0.parent_id else { return Ok(None) };
-        Ok(loaders(ctx).ressources.load_one(id.clone()).await.map_err(|e| source_error(&e))?.map(Ressource))
+    async fn ressource_parente(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<Ressource>> {
+        let Some(id) = &self.0.parent_id else {
+            return Ok(None);
+        };
+        Ok(loaders(ctx)
+            .ressources
+            .load_one(id.clone())
+            .await
+            .map_err(|e| source_error(&e))?
+            .map(Ressource))
     }
     /// Dernière mise à jour chez le producteur.
     async fn mis_a_jour_le(&self) -> DateTime<FixedOffset> {

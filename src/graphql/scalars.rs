@@ -17,10 +17,11 @@ macro_rules! code_scalar {
         impl ScalarType for $name {
             fn parse(value: Value) -> InputValueResult<Self> {
                 match value {
-                    Value::String(s) => <$inner>::parse(&s)
-                        .map($name)
-                        .map_err(|e| InputValueError::custom(e).with_extension("code", BAD_USER_INPUT)),
-                    other => Err(InputValueError::expected_type(other).with_extension("code", BAD_USER_INPUT)),
+                    Value::String(s) => <$inner>::parse(&s).map($name).map_err(|e| {
+                        InputValueError::custom(e).with_extension("code", BAD_USER_INPUT)
+                    }),
+                    other => Err(InputValueError::expected_type(other)
+                        .with_extension("code", BAD_USER_INPUT)),
                 }
             }
 
@@ -35,14 +36,54 @@ macro_rules! code_scalar {
     };
 }
 
-code_scalar!(CodeRome, passerelle_core::CodeRome, "CodeRome", "Code ROME d'une fiche métier : une lettre de A à N suivie de 4 chiffres (ex. M1805).");
-code_scalar!(CodeInsee, passerelle_core::CodeInsee, "CodeInsee", "Code officiel géographique (INSEE) d'une commune : 5 caractères, 2A/2B pour la Corse (ex. 69123).");
-code_scalar!(Formacode, passerelle_core::Formacode, "Formacode", "Formacode (Centre Inffo) : 5 chiffres (ex. 31054).");
-code_scalar!(CodeRncp, passerelle_core::CodeRncp, "CodeRncp", "Numéro de fiche RNCP, normalisé avec son préfixe (RNCP37674) ; 37674 est accepté.");
-code_scalar!(CodeCertifInfo, passerelle_core::CodeCertifInfo, "CodeCertifInfo", "Numéro Certif Info d'une certification.");
-code_scalar!(Siret, passerelle_core::Siret, "Siret", "SIRET d'un établissement : 14 chiffres avec clé de Luhn.");
-code_scalar!(CodeDepartement, passerelle_core::CodeDepartement, "CodeDepartement", "Code de département : 01 à 95, 2A, 2B, ou 971 à 989.");
-code_scalar!(IdOnisep, passerelle_core::IdOnisep, "IdOnisep", "Identifiant ONISEP d'un métier Idéo (ex. MET.84).");
+code_scalar!(
+    CodeRome,
+    passerelle_core::CodeRome,
+    "CodeRome",
+    "Code ROME d'une fiche métier : une lettre de A à N suivie de 4 chiffres (ex. M1805)."
+);
+code_scalar!(
+    CodeInsee,
+    passerelle_core::CodeInsee,
+    "CodeInsee",
+    "Code officiel géographique (INSEE) d'une commune : 5 caractères, 2A/2B pour la Corse (ex. 69123)."
+);
+code_scalar!(
+    Formacode,
+    passerelle_core::Formacode,
+    "Formacode",
+    "Formacode (Centre Inffo) : 5 chiffres (ex. 31054)."
+);
+code_scalar!(
+    CodeRncp,
+    passerelle_core::CodeRncp,
+    "CodeRncp",
+    "Numéro de fiche RNCP, normalisé avec son préfixe (RNCP37674) ; 37674 est accepté."
+);
+code_scalar!(
+    CodeCertifInfo,
+    passerelle_core::CodeCertifInfo,
+    "CodeCertifInfo",
+    "Numéro Certif Info d'une certification."
+);
+code_scalar!(
+    Siret,
+    passerelle_core::Siret,
+    "Siret",
+    "SIRET d'un établissement : 14 chiffres avec clé de Luhn."
+);
+code_scalar!(
+    CodeDepartement,
+    passerelle_core::CodeDepartement,
+    "CodeDepartement",
+    "Code de département : 01 à 95, 2A, 2B, ou 971 à 989."
+);
+code_scalar!(
+    IdOnisep,
+    passerelle_core::IdOnisep,
+    "IdOnisep",
+    "Identifiant ONISEP d'un métier Idéo (ex. MET.84)."
+);
 
 /// Date calendaire au format ISO 8601 (AAAA-MM-JJ).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,9 +94,14 @@ pub struct Date(pub NaiveDate);
 impl ScalarType for Date {
     fn parse(value: Value) -> InputValueResult<Self> {
         match &value {
-            Value::String(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d").map(Date).map_err(|_| {
-                InputValueError::custom(format!("date « {s} » invalide : format AAAA-MM-JJ attendu")).with_extension("code", BAD_USER_INPUT)
-            }),
+            Value::String(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .map(Date)
+                .map_err(|_| {
+                    InputValueError::custom(format!(
+                        "date « {s} » invalide : format AAAA-MM-JJ attendu"
+                    ))
+                    .with_extension("code", BAD_USER_INPUT)
+                }),
             _ => Err(InputValueError::expected_type(value).with_extension("code", BAD_USER_INPUT)),
         }
     }

@@ -89,13 +89,19 @@ impl Source {
         self.0.health.anomalies.len()
     }
     /// Anomalies trouvées dans les données servies.
-    async fn anomalies(&self, #[graphql(desc = "Nombre maximal d'anomalies (20 par défaut).", default = 20)] first: usize) -> Vec<Anomalie> {
+    async fn anomalies(
+        &self,
+        #[graphql(desc = "Nombre maximal d'anomalies (20 par défaut).", default = 20)] first: usize,
+    ) -> Vec<Anomalie> {
         self.0
             .health
             .anomalies
             .iter()
             .take(first)
-            .map(|a| Anomalie { emplacement: a.location.clone(), probleme: a.problem.clone() })
+            .map(|a| Anomalie {
+                emplacement: a.location.clone(),
+                probleme: a.problem.clone(),
+            })
             .collect()
     }
 }

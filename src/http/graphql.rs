@@ -14,14 +14,28 @@ const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 const JSON: &str = "application/json";
 
 fn wants_graphql_response(headers: &HeaderMap) -> bool {
-    headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains(GRAPHQL_RESPONSE))
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains(GRAPHQL_RESPONSE))
 }
 
 /// A response body with the negotiated media type.
 fn reply(headers: &HeaderMap, status: StatusCode, body: String) -> Response {
-    let media = if wants_graphql_response(headers) { GRAPHQL_RESPONSE } else { JSON };
+    let media = if wants_graphql_response(headers) {
+        GRAPHQL_RESPONSE
+    } else {
+        JSON
+    };
     let mut response = (status, body).into_response();
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(if media == JSON { "application/json" } else { "application/graphql-response+json; charset=utf-8" }));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(if media == JSON {
+            "application/json"
+        } else {
+            "application/graphql-response+json; charset=utf-8"
+        }),
+    );
     response
 }
 
@@ -31,51 +45,90 @@ fn unreadable(headers: &HeaderMap, status: StatusCode, message: String) -> Respo
 }
 
 /// `GET /graphql?query=…&variables=…&operationName=…`.
-pub async fn get(State(state): State<AppState>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
+pub async fn get(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
     match async_graphql::http::parse_query_string(query.as_deref().unwrap_or("")) {
         Ok(request) => execute(&state, &headers, request).await,
-        Err(e) => unreadable(&headers, StatusCode::BAD_REQUEST, format!("requête GET illisible : {e}")),
+        Err(e) => unreadable(
+            &headers,
+            StatusCode::BAD_REQUEST,
+            format!("requête GET illisible : {e}"),
+        ),
     }
 }
 
 /// `POST /graphql` with a JSON body `{ "query", "variables", "operationName" }`.
 pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     if essence != JSON {
         // Only JSON: a "simple" cross-site form post (text/plain, urlencoded, multipart) never executes.
         return unreadable(
             &headers,
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            format!("Content-Type « {content_type} » non pris en charge : envoyez application/json"),
+            format!(
+                "Content-Type « {content_type} » non pris en charge : envoyez application/json"
+            ),
         );
     }
     match serde_json::from_slice::<async_graphql::Request>(&body) {
         Ok(request) => execute(&state, &headers, request).await,
-        Err(e) => unreadable(&headers, StatusCode::BAD_REQUEST, format!("corps JSON illisible : {e}")),
+        Err(e) => unreadable(
+            &headers,
+            StatusCode::BAD_REQUEST,
+            format!("corps JSON illisible : {e}"),
+        ),
     }
 }
 
-async fn execute(state: &AppState, headers: &HeaderMap, request: async_graphql::Request) -> Response {
+async fn execute(
+    state: &AppState,
+    headers: &HeaderMap,
+    request: async_graphql::Request,
+) -> Response {
     let query = request.query.clone();
     let request = request.data(Loaders::new(&state.sources));
     let mut response = state.schema.execute(request).await;
-    let needs_document = response.errors.iter().any(|e| e.message.starts_with("Failed to parse"));
-    let document = needs_document.then(|| async_graphql::parser::parse_query(&query).ok()).flatten();
+    let needs_document = response
+        .errors
+        .iter()
+        .any(|e| e.message.starts_with("Failed to parse"));
+    let document = needs_document
+        .then(|| async_graphql::parser::parse_query(&query).ok())
+        .flatten();
     let argument_error = errors::finalize(&mut response, document.as_ref());
     // Errors before execution (syntax, validation, bad arguments) leave no data: a request error.
-    let request_error = argument_error || (response.data == async_graphql::Value::Null && !response.errors.is_empty());
+    let request_error = argument_error
+        || (response.data == async_graphql::Value::Null && !response.errors.is_empty());
     // Serialised straight from the response, so that fields keep the order of the query.
     let body = if request_error {
         #[derive(serde::Serialize)]
         struct Errors<'a> {
             errors: &'a [async_graphql::ServerError],
         }
-        serde_json::to_string(&Errors { errors: &response.errors })
+        serde_json::to_string(&Errors {
+            errors: &response.errors,
+        })
     } else {
         serde_json::to_string(&response)
     };
-    let body = body.unwrap_or_else(|e| json!({ "errors": [{ "message": e.to_string() }] }).to_string());
-    let status = if request_error && wants_graphql_response(headers) { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    let body =
+        body.unwrap_or_else(|e| json!({ "errors": [{ "message": e.to_string() }] }).to_string());
+    let status = if request_error && wants_graphql_response(headers) {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
     reply(headers, status, body)
 }

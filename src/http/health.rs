@@ -28,6 +28,10 @@ pub async fn ready(State(state): State<AppState>) -> (StatusCode, Json<serde_jso
         })
         .collect();
     let ready = state.sources.ready();
-    let code = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let code = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
     (code, Json(json!({ "pret": ready, "sources": sources })))
 }

@@ -26,7 +26,10 @@ pub struct AppState {
 
 impl std::fmt::Debug for AppState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AppState").field("sources", &self.sources).field("playground", &self.playground).finish_non_exhaustive()
+        f.debug_struct("AppState")
+            .field("sources", &self.sources)
+            .field("playground", &self.playground)
+            .finish_non_exhaustive()
     }
 }
 

@@ -25,12 +25,19 @@ pub struct PageRequest {
 
 impl PageRequest {
     /// Every hit (for joins on bounded lists).
-    pub const ALL: Self = Self { offset: 0, limit: usize::MAX };
+    pub const ALL: Self = Self {
+        offset: 0,
+        limit: usize::MAX,
+    };
 
     /// Applies the page to an already ordered list of hits and returns the page with the total.
     pub fn slice<R>(self, hits: Vec<Hit<R>>) -> SearchPage<R> {
         let total = hits.len();
-        let hits = hits.into_iter().skip(self.offset).take(self.limit).collect();
+        let hits = hits
+            .into_iter()
+            .skip(self.offset)
+            .take(self.limit)
+            .collect();
         SearchPage { total, hits }
     }
 }
@@ -48,7 +55,10 @@ pub struct Hit<R> {
 impl<R> Hit<R> {
     /// A hit without distance.
     pub fn new(record: R) -> Self {
-        Self { record, distance_km: None }
+        Self {
+            record,
+            distance_km: None,
+        }
     }
 }
 

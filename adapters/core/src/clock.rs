@@ -19,12 +19,15 @@ impl Clock {
 
     /// A clock whose "today" is pinned; "now" still moves (it stamps fetch times).
     pub fn fixed(today: NaiveDate) -> Self {
-        Self { fixed_today: Some(today) }
+        Self {
+            fixed_today: Some(today),
+        }
     }
 
     /// Today's date (in the server's local time zone when not pinned).
     pub fn today(&self) -> NaiveDate {
-        self.fixed_today.unwrap_or_else(|| Local::now().date_naive())
+        self.fixed_today
+            .unwrap_or_else(|| Local::now().date_naive())
     }
 
     /// The current instant, for fetch timestamps.

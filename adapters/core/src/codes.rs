@@ -24,7 +24,11 @@ pub struct CodeError {
 
 impl CodeError {
     fn new(kind: &'static str, value: &str, rule: &'static str) -> Self {
-        Self { kind, value: value.to_owned(), rule }
+        Self {
+            kind,
+            value: value.to_owned(),
+            rule,
+        }
     }
 }
 
@@ -93,7 +97,11 @@ fn normalise_rome(s: &str) -> Result<String, &'static str> {
     let up = s.to_ascii_uppercase();
     let b = up.as_bytes();
     let ok = b.len() == 5 && (b'A'..=b'N').contains(&b[0]) && b[1..].iter().all(u8::is_ascii_digit);
-    if ok { Ok(up) } else { Err("une lettre de A à N suivie de 4 chiffres (ex. M1805)") }
+    if ok {
+        Ok(up)
+    } else {
+        Err("une lettre de A à N suivie de 4 chiffres (ex. M1805)")
+    }
 }
 
 fn normalise_ogr(s: &str) -> Result<String, &'static str> {
@@ -106,7 +114,11 @@ fn normalise_ogr(s: &str) -> Result<String, &'static str> {
 }
 
 fn normalise_formacode(s: &str) -> Result<String, &'static str> {
-    if all_digits(s) && s.len() == 5 { Ok(s.to_owned()) } else { Err("5 chiffres (ex. 31054)") }
+    if all_digits(s) && s.len() == 5 {
+        Ok(s.to_owned())
+    } else {
+        Err("5 chiffres (ex. 31054)")
+    }
 }
 
 fn normalise_rncp(s: &str) -> Result<String, &'static str> {
@@ -116,7 +128,9 @@ fn normalise_rncp(s: &str) -> Result<String, &'static str> {
     if all_digits(digits) && digits.len() <= 6 {
         Ok(format!("RNCP{digits}"))
     } else {
-        Err("un numéro de fiche RNCP : 1 à 6 chiffres, avec ou sans le préfixe RNCP (ex. RNCP37674 ou 37674)")
+        Err(
+            "un numéro de fiche RNCP : 1 à 6 chiffres, avec ou sans le préfixe RNCP (ex. RNCP37674 ou 37674)",
+        )
     }
 }
 
@@ -154,7 +168,7 @@ fn luhn_ok(digits: &str) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 fn normalise_siret(s: &str) -> Result<String, &'static str> {
@@ -177,8 +191,13 @@ fn normalise_insee(s: &str) -> Result<String, &'static str> {
     if b.len() != 5 || !b[2..].iter().all(u8::is_ascii_digit) {
         return Err(rule);
     }
-    let dept_ok = b[..2].iter().all(u8::is_ascii_digit) || (b[0] == b'2' && (b[1] == b'A' || b[1] == b'B'));
-    if dept_ok && &up[..2] != "00" { Ok(up) } else { Err(rule) }
+    let dept_ok =
+        b[..2].iter().all(u8::is_ascii_digit) || (b[0] == b'2' && (b[1] == b'A' || b[1] == b'B'));
+    if dept_ok && &up[..2] != "00" {
+        Ok(up)
+    } else {
+        Err(rule)
+    }
 }
 
 fn normalise_departement(s: &str) -> Result<String, &'static str> {
@@ -186,7 +205,11 @@ fn normalise_departement(s: &str) -> Result<String, &'static str> {
     let rule = "2 chiffres (01 à 95), 2A ou 2B, ou 3 chiffres pour l'outre-mer (971 à 989)";
     let ok = match up.len() {
         1 if all_digits(&up) && up != "0" => return Ok(format!("0{up}")),
-        2 => (all_digits(&up) && up != "00" && up != "20" && up.as_str() <= "95") || up == "2A" || up == "2B",
+        2 => {
+            (all_digits(&up) && up != "00" && up != "20" && up.as_str() <= "95")
+                || up == "2A"
+                || up == "2B"
+        }
         3 => all_digits(&up) && ("971"..="989").contains(&up.as_str()),
         _ => false,
     };
@@ -197,7 +220,11 @@ fn normalise_onisep(s: &str) -> Result<String, &'static str> {
     let up = s.to_ascii_uppercase();
     let rule = "un identifiant ONISEP de métier : MET. suivi d'un nombre (ex. MET.84)";
     let digits = up.strip_prefix("MET.").ok_or(rule)?;
-    if all_digits(digits) && digits.len() <= 8 { Ok(format!("MET.{}", digits.trim_start_matches('0'))) } else { Err(rule) }
+    if all_digits(digits) && digits.len() <= 8 {
+        Ok(format!("MET.{}", digits.trim_start_matches('0')))
+    } else {
+        Err(rule)
+    }
 }
 
 code_type!(
@@ -258,7 +285,11 @@ impl CodeInsee {
     /// The département a commune belongs to, derived from its code: two characters in metropolitan
     /// France and Corsica (`2A`, `2B`), three for the overseas départements and collectivités (`97x`, `98x`).
     pub fn departement(&self) -> CodeDepartement {
-        let len = if self.0.starts_with("97") || self.0.starts_with("98") { 3 } else { 2 };
+        let len = if self.0.starts_with("97") || self.0.starts_with("98") {
+            3
+        } else {
+            2
+        };
         CodeDepartement(self.0[..len].to_owned())
     }
 }
@@ -269,30 +300,57 @@ mod tests {
 
     #[test]
     fn rome_is_normalised_and_checked() {
-        assert_eq!(CodeRome::parse(" m1805 ").map(|c| c.to_string()), Ok("M1805".to_owned()));
+        assert_eq!(
+            CodeRome::parse(" m1805 ").map(|c| c.to_string()),
+            Ok("M1805".to_owned())
+        );
         let err = CodeRome::parse("ZZ").unwrap_err();
         assert_eq!(err.value, "ZZ");
-        assert!(err.to_string().contains("code ROME « ZZ » invalide"), "{err}");
+        assert!(
+            err.to_string().contains("code ROME « ZZ » invalide"),
+            "{err}"
+        );
         assert!(err.to_string().contains("A à N"), "{err}");
-        assert!(CodeRome::parse("O1234").is_err(), "O is not a grand domaine");
+        assert!(
+            CodeRome::parse("O1234").is_err(),
+            "O is not a grand domaine"
+        );
         assert!(CodeRome::parse("K15").is_err());
-        assert_eq!(CodeRome::parse("M1805").map(|c| c.domaine_professionnel().to_owned()), Ok("M18".into()));
+        assert_eq!(
+            CodeRome::parse("M1805").map(|c| c.domaine_professionnel().to_owned()),
+            Ok("M18".into())
+        );
     }
 
     #[test]
     fn rncp_with_or_without_prefix_is_one_code() {
         assert_eq!(CodeRncp::parse("RNCP36721"), CodeRncp::parse("36721"));
-        assert_eq!(CodeRncp::parse("rncp 320").map(|c| c.to_string()), Ok("RNCP320".into()));
+        assert_eq!(
+            CodeRncp::parse("rncp 320").map(|c| c.to_string()),
+            Ok("RNCP320".into())
+        );
         let err = CodeRncp::parse("RNCPabc").unwrap_err();
         assert!(err.rule.contains("chiffres"));
     }
 
     #[test]
     fn insee_accepts_corsica_and_overseas() {
-        assert_eq!(CodeInsee::parse("2a004").map(|c| c.to_string()), Ok("2A004".into()));
-        assert_eq!(CodeInsee::parse("97411").map(|c| c.departement().to_string()), Ok("974".into()));
-        assert_eq!(CodeInsee::parse("2B033").map(|c| c.departement().to_string()), Ok("2B".into()));
-        assert_eq!(CodeInsee::parse("69123").map(|c| c.departement().to_string()), Ok("69".into()));
+        assert_eq!(
+            CodeInsee::parse("2a004").map(|c| c.to_string()),
+            Ok("2A004".into())
+        );
+        assert_eq!(
+            CodeInsee::parse("97411").map(|c| c.departement().to_string()),
+            Ok("974".into())
+        );
+        assert_eq!(
+            CodeInsee::parse("2B033").map(|c| c.departement().to_string()),
+            Ok("2B".into())
+        );
+        assert_eq!(
+            CodeInsee::parse("69123").map(|c| c.departement().to_string()),
+            Ok("69".into())
+        );
         for bad in ["6912", "2C004", "ABCDE", "00123", "691234"] {
             assert!(CodeInsee::parse(bad).is_err(), "{bad} should be rejected");
         }
@@ -300,7 +358,10 @@ mod tests {
 
     #[test]
     fn departement_rules() {
-        assert_eq!(CodeDepartement::parse("1").map(|c| c.to_string()), Ok("01".into()));
+        assert_eq!(
+            CodeDepartement::parse("1").map(|c| c.to_string()),
+            Ok("01".into())
+        );
         assert!(CodeDepartement::parse("2a").is_ok());
         assert!(CodeDepartement::parse("974").is_ok());
         assert!(CodeDepartement::parse("96").is_err());
@@ -309,25 +370,43 @@ mod tests {
 
     #[test]
     fn siret_checks_length_and_luhn() {
-        assert_eq!(Siret::parse("824 228 142 01874").map(|c| c.to_string()), Ok("82422814201874".into()));
+        assert_eq!(
+            Siret::parse("824 228 142 01874").map(|c| c.to_string()),
+            Ok("82422814201874".into())
+        );
         let too_long = Siret::parse("824228142018745").unwrap_err();
         assert!(too_long.rule.contains("14 chiffres"), "{too_long}");
         let bad_key = Siret::parse("82422814201875").unwrap_err();
         assert!(bad_key.rule.contains("Luhn"), "{bad_key}");
-        assert!(Siret::parse("35600000000048").is_ok(), "La Poste is exempt from Luhn");
+        assert!(
+            Siret::parse("35600000000048").is_ok(),
+            "La Poste is exempt from Luhn"
+        );
     }
 
     #[test]
     fn other_codes() {
         assert!(Formacode::parse("31054").is_ok());
         assert!(Formacode::parse("3105").is_err());
-        assert_eq!(CodeOgr::parse("00494").map(|c| c.to_string()), Ok("494".into()));
+        assert_eq!(
+            CodeOgr::parse("00494").map(|c| c.to_string()),
+            Ok("494".into())
+        );
         assert!(CodeOgr::parse("0").is_err());
-        assert_eq!(CodeCertifInfo::parse("80735").map(|c| c.to_string()), Ok("80735".into()));
+        assert_eq!(
+            CodeCertifInfo::parse("80735").map(|c| c.to_string()),
+            Ok("80735".into())
+        );
         assert!(CodeCertifInfo::parse("80a35").is_err());
-        assert_eq!(Cfd::parse("32031213").map(|c| c.to_string()), Ok("32031213".into()));
+        assert_eq!(
+            Cfd::parse("32031213").map(|c| c.to_string()),
+            Ok("32031213".into())
+        );
         assert!(Cfd::parse("3203121").is_err());
-        assert_eq!(IdOnisep::parse("met.084").map(|c| c.to_string()), Ok("MET.84".into()));
+        assert_eq!(
+            IdOnisep::parse("met.084").map(|c| c.to_string()),
+            Ok("MET.84".into())
+        );
         assert!(IdOnisep::parse("FOR.84").is_err());
     }
 

@@ -40,7 +40,12 @@ pub struct SourceConfig {
 
 impl Default for SourceConfig {
     fn default() -> Self {
-        Self { mode: Mode::Sample, path: None, url: None, refresh: default_refresh() }
+        Self {
+            mode: Mode::Sample,
+            path: None,
+            url: None,
+            refresh: default_refresh(),
+        }
     }
 }
 
@@ -67,9 +72,15 @@ impl SourceConfig {
         sample: &'static [EmbeddedFile],
         http_supported: bool,
     ) -> Result<Origin, ConfigError> {
-        let err = |message: String| ConfigError { source_id: source, message };
+        let err = |message: String| ConfigError {
+            source_id: source,
+            message,
+        };
         if self.refresh < Duration::from_secs(1) {
-            return Err(err(format!("refresh = {:?} : la période doit être d'au moins 1s", self.refresh)));
+            return Err(err(format!(
+                "refresh = {:?} : la période doit être d'au moins 1s",
+                self.refresh
+            )));
         }
         match self.mode {
             Mode::Sample => match (&self.path, &self.url) {
@@ -97,9 +108,17 @@ fn check_url(url: &str) -> Result<(), String> {
     let rest = url
         .strip_prefix("https://")
         .or_else(|| url.strip_prefix("http://"))
-        .ok_or_else(|| format!("« {} » doit commencer par http:// ou https://", crate::error::redact_url(url)))?;
+        .ok_or_else(|| {
+            format!(
+                "« {} » doit commencer par http:// ou https://",
+                crate::error::redact_url(url)
+            )
+        })?;
     if rest.is_empty() || rest.starts_with('/') {
-        return Err(format!("« {} » n'a pas d'hôte", crate::error::redact_url(url)));
+        return Err(format!(
+            "« {} » n'a pas d'hôte",
+            crate::error::redact_url(url)
+        ));
     }
     Ok(())
 }
@@ -109,7 +128,11 @@ pub fn parse_duration(input: &str) -> Result<Duration, String> {
     let s = input.trim();
     let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
     let (number, unit) = s.split_at(split);
-    let rule = || format!("durée « {input} » invalide : un entier suivi de ms, s, m, h ou d (ex. 30s, 6h, 7d)");
+    let rule = || {
+        format!(
+            "durée « {input} » invalide : un entier suivi de ms, s, m, h ou d (ex. 30s, 6h, 7d)"
+        )
+    };
     let n: u64 = number.parse().map_err(|_| rule())?;
     let secs = match unit {
         "ms" => return Ok(Duration::from_millis(n)),
@@ -143,13 +166,38 @@ mod tests {
 
     #[test]
     fn modes_and_keys() {
-        let snap = SourceConfig { mode: Mode::Snapshot, ..SourceConfig::default() };
-        assert!(snap.origin("rome", &[], false).unwrap_err().message.contains("path"));
-        let with_path = SourceConfig { mode: Mode::Sample, path: Some("x".into()), ..SourceConfig::default() };
+        let snap = SourceConfig {
+            mode: Mode::Snapshot,
+            ..SourceConfig::default()
+        };
+        assert!(
+            snap.origin("rome", &[], false)
+                .unwrap_err()
+                .message
+                .contains("path")
+        );
+        let with_path = SourceConfig {
+            mode: Mode::Sample,
+            path: Some("x".into()),
+            ..SourceConfig::default()
+        };
         assert!(with_path.origin("rome", &[], false).is_err());
-        let url = SourceConfig { mode: Mode::Snapshot, url: Some("ftp://x".into()), ..SourceConfig::default() };
-        assert!(url.origin("rome", &[], false).unwrap_err().message.contains("http://"));
-        let http = SourceConfig { mode: Mode::Http, url: Some("http://127.0.0.1:1".into()), ..SourceConfig::default() };
+        let url = SourceConfig {
+            mode: Mode::Snapshot,
+            url: Some("ftp://x".into()),
+            ..SourceConfig::default()
+        };
+        assert!(
+            url.origin("rome", &[], false)
+                .unwrap_err()
+                .message
+                .contains("http://")
+        );
+        let http = SourceConfig {
+            mode: Mode::Http,
+            url: Some("http://127.0.0.1:1".into()),
+            ..SourceConfig::default()
+        };
         let e = http.origin("rome", &[], false).unwrap_err();
         assert_eq!(e.source_id, "rome");
         assert!(e.to_string().starts_with("[sources.rome]"), "{e}");

@@ -78,8 +78,16 @@ impl AdapterError {
     }
 
     /// An invalid-data error at a location.
-    pub fn invalid(source_id: SourceId, location: impl Into<String>, problem: impl Into<String>) -> Self {
-        Self::InvalidData { source_id, location: location.into(), problem: problem.into() }
+    pub fn invalid(
+        source_id: SourceId,
+        location: impl Into<String>,
+        problem: impl Into<String>,
+    ) -> Self {
+        Self::InvalidData {
+            source_id,
+            location: location.into(),
+            problem: problem.into(),
+        }
     }
 }
 
@@ -95,7 +103,11 @@ pub fn redact_url(url: &str) -> String {
         }
         None => rest.rsplit('@').next().unwrap_or(rest).to_owned(),
     };
-    if scheme.is_empty() { rest } else { format!("{scheme}://{rest}") }
+    if scheme.is_empty() {
+        rest
+    } else {
+        format!("{scheme}://{rest}")
+    }
 }
 
 #[cfg(test)]

@@ -23,8 +23,13 @@ pub mod snapshot;
 pub mod testkit;
 pub mod text;
 
-pub use adapter::{Adapter, Anomaly, Hit, PageRequest, RefreshOutcome, SearchPage, SourceHealth, SourceStatus};
+pub use adapter::{
+    Adapter, Anomaly, Hit, PageRequest, RefreshOutcome, SearchPage, SourceHealth, SourceStatus,
+};
 pub use clock::Clock;
-pub use codes::{CodeCertifInfo, CodeDepartement, CodeError, CodeInsee, CodeOgr, CodeRncp, CodeRome, Cfd, Formacode, IdOnisep, Siret};
+pub use codes::{
+    Cfd, CodeCertifInfo, CodeDepartement, CodeError, CodeInsee, CodeOgr, CodeRncp, CodeRome,
+    Formacode, IdOnisep, Siret,
+};
 pub use error::{AdapterError, SourceId};
 pub use provenance::{Provenance, SourceDescriptor};

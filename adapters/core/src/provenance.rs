@@ -38,7 +38,11 @@ pub struct Provenance {
 
 impl Provenance {
     /// The provenance of a record of `descriptor` read from a dataset of `version` fetched at `recupere_le`.
-    pub fn new(descriptor: &SourceDescriptor, version: Option<String>, recupere_le: DateTime<Utc>) -> Self {
+    pub fn new(
+        descriptor: &SourceDescriptor,
+        version: Option<String>,
+        recupere_le: DateTime<Utc>,
+    ) -> Self {
         Self {
             source: descriptor.id,
             producteur: descriptor.producteur,

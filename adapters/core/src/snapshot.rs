@@ -62,22 +62,34 @@ impl RawFiles {
 
     /// The content of the file named `name`, if present.
     pub fn get(&self, name: &str) -> Option<&[u8]> {
-        self.files.iter().find(|(n, _)| n == name).map(|(_, b)| b.as_ref())
+        self.files
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, b)| b.as_ref())
     }
 
     /// The content of the file named `name`, or an error naming the missing file.
     pub fn require(&self, source: SourceId, name: &str) -> Result<&[u8], AdapterError> {
-        self.get(name).ok_or_else(|| AdapterError::invalid(source, name, "fichier absent de l'export"))
+        self.get(name)
+            .ok_or_else(|| AdapterError::invalid(source, name, "fichier absent de l'export"))
     }
 
     /// The one file of a single-file source, whatever its name, with its name.
     pub fn single(&self, source: SourceId) -> Result<(&str, &[u8]), AdapterError> {
         match self.files.as_slice() {
             [(name, bytes)] => Ok((name, bytes)),
-            [] => Err(AdapterError::invalid(source, "(aucun fichier)", "un fichier est attendu")),
+            [] => Err(AdapterError::invalid(
+                source,
+                "(aucun fichier)",
+                "un fichier est attendu",
+            )),
             many => {
                 let names: Vec<&str> = many.iter().map(|(n, _)| n.as_str()).collect();
-                Err(AdapterError::invalid(source, names.join(", "), "un seul fichier est attendu pour cette source"))
+                Err(AdapterError::invalid(
+                    source,
+                    names.join(", "),
+                    "un seul fichier est attendu pour cette source",
+                ))
             }
         }
     }
@@ -167,7 +179,9 @@ impl<D: Dataset> Snapshot<D> {
 
     /// The dataset being served, or `NotReady` before the first successful load.
     pub fn current(&self) -> Result<Arc<D>, AdapterError> {
-        self.current.load_full().ok_or(AdapterError::NotReady { source_id: self.descriptor.id })
+        self.current.load_full().ok_or(AdapterError::NotReady {
+            source_id: self.descriptor.id,
+        })
     }
 
     fn meta(&self) -> std::sync::MutexGuard<'_, Meta> {
@@ -195,9 +209,14 @@ impl<D: Dataset> Snapshot<D> {
         let fetched_at = self.clock.now();
         let mut validators = None;
         let files = match &self.origin {
-            Origin::Embedded(_) if self.current.load().is_some() => return Ok(RefreshOutcome::Unchanged),
+            Origin::Embedded(_) if self.current.load().is_some() => {
+                return Ok(RefreshOutcome::Unchanged);
+            }
             Origin::Embedded(files) => RawFiles::new(
-                files.iter().map(|f| (f.name.to_owned(), Cow::Borrowed(f.bytes))).collect(),
+                files
+                    .iter()
+                    .map(|f| (f.name.to_owned(), Cow::Borrowed(f.bytes)))
+                    .collect(),
             ),
             Origin::Path(path) => read_path(source, path).await?,
             Origin::Url(url) => match self.download(url).await? {
@@ -208,11 +227,22 @@ impl<D: Dataset> Snapshot<D> {
                 None => return Ok(RefreshOutcome::Unchanged),
             },
         };
-        let ctx = LoadContext { descriptor: self.descriptor.clone(), fetched_at };
+        let ctx = LoadContext {
+            descriptor: self.descriptor.clone(),
+            fetched_at,
+        };
         let dataset = tokio::task::spawn_blocking(move || D::parse(&files, &ctx))
             .await
-            .map_err(|e| AdapterError::Internal { source_id: source, reason: e.to_string().into() })??;
-        tracing::info!(source, records = dataset.record_count(), anomalies = dataset.anomalies().len(), "source chargée");
+            .map_err(|e| AdapterError::Internal {
+                source_id: source,
+                reason: e.to_string().into(),
+            })??;
+        tracing::info!(
+            source,
+            records = dataset.record_count(),
+            anomalies = dataset.anomalies().len(),
+            "source chargée"
+        );
         self.current.store(Some(Arc::new(dataset)));
         let mut meta = self.meta();
         meta.loaded_at = Some(fetched_at);
@@ -228,7 +258,10 @@ impl<D: Dataset> Snapshot<D> {
     async fn download(&self, url: &str) -> Result<Option<Downloaded>, AdapterError> {
         let source = self.descriptor.id;
         let shown = redact_url(url);
-        let unavailable = |reason: String| AdapterError::Unavailable { source_id: source, reason };
+        let unavailable = |reason: String| AdapterError::Unavailable {
+            source_id: source,
+            reason,
+        };
         let mut request = self.http.get(url);
         {
             let meta = self.meta();
@@ -241,10 +274,12 @@ impl<D: Dataset> Snapshot<D> {
                 }
             }
         }
-        let response = request
-            .send()
-            .await
-            .map_err(|e| unavailable(format!("téléchargement de {shown} impossible : {}", e.without_url())))?;
+        let response = request.send().await.map_err(|e| {
+            unavailable(format!(
+                "téléchargement de {shown} impossible : {}",
+                e.without_url()
+            ))
+        })?;
         let status = response.status();
         if status == reqwest::StatusCode::NOT_MODIFIED {
             return Ok(None);
@@ -253,21 +288,35 @@ impl<D: Dataset> Snapshot<D> {
             return Err(unavailable(format!("{shown} a répondu {status}")));
         }
         let header = |name: reqwest::header::HeaderName| {
-            response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
         };
-        let (etag, last_modified) = (header(reqwest::header::ETAG), header(reqwest::header::LAST_MODIFIED));
+        let (etag, last_modified) = (
+            header(reqwest::header::ETAG),
+            header(reqwest::header::LAST_MODIFIED),
+        );
         let expected_len = response.content_length();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| unavailable(format!("lecture de {shown} interrompue : {}", e.without_url())))?;
-        if let Some(expected) = expected_len {
-            if expected != body.len() as u64 {
-                return Err(unavailable(format!("{shown} tronqué : {} octets reçus sur {expected}", body.len())));
-            }
+        let body = response.bytes().await.map_err(|e| {
+            unavailable(format!(
+                "lecture de {shown} interrompue : {}",
+                e.without_url()
+            ))
+        })?;
+        if let Some(expected) = expected_len.filter(|&n| n != body.len() as u64) {
+            return Err(unavailable(format!(
+                "{shown} tronqué : {} octets reçus sur {expected}",
+                body.len()
+            )));
         }
         let files = RawFiles::new(vec![(url_file_name(url), Cow::Owned(body.to_vec()))]);
-        Ok(Some(Downloaded { files, etag, last_modified }))
+        Ok(Some(Downloaded {
+            files,
+            etag,
+            last_modified,
+        }))
     }
 
     /// Health of the snapshot.
@@ -287,7 +336,10 @@ impl<D: Dataset> Snapshot<D> {
             version: current.as_ref().and_then(|d| d.version()),
             loaded_at: meta.loaded_at,
             last_error: meta.last_error.clone(),
-            anomalies: current.as_ref().map(|d| d.anomalies().to_vec()).unwrap_or_default(),
+            anomalies: current
+                .as_ref()
+                .map(|d| d.anomalies().to_vec())
+                .unwrap_or_default(),
         }
     }
 }
@@ -300,7 +352,10 @@ struct Downloaded {
 
 fn url_file_name(url: &str) -> String {
     let path = redact_url(url);
-    path.rsplit('/').find(|s| !s.is_empty()).unwrap_or("download").to_owned()
+    path.rsplit('/')
+        .find(|s| !s.is_empty())
+        .unwrap_or("download")
+        .to_owned()
 }
 
 async fn read_path(source: SourceId, path: &Path) -> Result<RawFiles, AdapterError> {
@@ -308,21 +363,44 @@ async fn read_path(source: SourceId, path: &Path) -> Result<RawFiles, AdapterErr
         source_id: source,
         reason: format!("{what} {} impossible : {e}", p.display()),
     };
-    let meta = tokio::fs::metadata(path).await.map_err(|e| io("lecture de", path, e))?;
+    let meta = tokio::fs::metadata(path)
+        .await
+        .map_err(|e| io("lecture de", path, e))?;
     let mut files = Vec::new();
     if meta.is_dir() {
-        let mut entries = tokio::fs::read_dir(path).await.map_err(|e| io("lecture du dossier", path, e))?;
-        while let Some(entry) = entries.next_entry().await.map_err(|e| io("lecture du dossier", path, e))? {
+        let mut entries = tokio::fs::read_dir(path)
+            .await
+            .map_err(|e| io("lecture du dossier", path, e))?;
+        while let Some(entry) = entries
+            .next_entry()
+            .await
+            .map_err(|e| io("lecture du dossier", path, e))?
+        {
             let p = entry.path();
-            if entry.file_type().await.map(|t| t.is_file()).unwrap_or(false) {
-                let bytes = tokio::fs::read(&p).await.map_err(|e| io("lecture de", &p, e))?;
-                files.push((entry.file_name().to_string_lossy().into_owned(), Cow::Owned(bytes)));
+            if entry
+                .file_type()
+                .await
+                .map(|t| t.is_file())
+                .unwrap_or(false)
+            {
+                let bytes = tokio::fs::read(&p)
+                    .await
+                    .map_err(|e| io("lecture de", &p, e))?;
+                files.push((
+                    entry.file_name().to_string_lossy().into_owned(),
+                    Cow::Owned(bytes),
+                ));
             }
         }
         files.sort_by(|a, b| a.0.cmp(&b.0));
     } else {
-        let bytes = tokio::fs::read(path).await.map_err(|e| io("lecture de", path, e))?;
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let bytes = tokio::fs::read(path)
+            .await
+            .map_err(|e| io("lecture de", path, e))?;
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         files.push((name, Cow::Owned(bytes)));
     }
     Ok(RawFiles::new(files))

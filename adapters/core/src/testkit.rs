@@ -28,13 +28,28 @@ where
     A::Filter: Debug,
 {
     let id = adapter.descriptor().id;
-    adapter.refresh().await.unwrap_or_else(|e| panic!("{id}: refresh failed: {e}"));
+    adapter
+        .refresh()
+        .await
+        .unwrap_or_else(|e| panic!("{id}: refresh failed: {e}"));
     let health = adapter.health();
-    assert_eq!(health.status, SourceStatus::Ready, "{id}: ready after a successful refresh");
+    assert_eq!(
+        health.status,
+        SourceStatus::Ready,
+        "{id}: ready after a successful refresh"
+    );
     assert!(health.records > 0, "{id}: a loaded source has records");
-    assert!(health.loaded_at.is_some(), "{id}: a loaded source says when it loaded");
+    assert!(
+        health.loaded_at.is_some(),
+        "{id}: a loaded source says when it loaded"
+    );
     let d = adapter.descriptor();
-    for (field, value) in [("nom", d.nom), ("producteur", d.producteur), ("licence", d.licence), ("url", d.url)] {
+    for (field, value) in [
+        ("nom", d.nom),
+        ("producteur", d.producteur),
+        ("licence", d.licence),
+        ("url", d.url),
+    ] {
         assert!(!value.is_empty(), "{id}: descriptor.{field} is empty");
     }
 
@@ -42,16 +57,32 @@ where
     let mut keys = expect.known.clone();
     keys.extend(expect.known.iter().cloned());
     keys.push(expect.unknown.clone());
-    let found = adapter.fetch(&keys).await.unwrap_or_else(|e| panic!("{id}: fetch failed: {e}"));
+    let found = adapter
+        .fetch(&keys)
+        .await
+        .unwrap_or_else(|e| panic!("{id}: fetch failed: {e}"));
     for key in &expect.known {
-        let record = found.get(key).unwrap_or_else(|| panic!("{id}: known key {key:?} not found"));
+        let record = found
+            .get(key)
+            .unwrap_or_else(|| panic!("{id}: known key {key:?} not found"));
         let p = (expect.provenance)(record);
         assert_eq!(p.source, id, "{id}: provenance names its source");
         assert!(!p.licence.is_empty(), "{id}: provenance has a licence");
     }
-    assert!(!found.contains_key(&expect.unknown), "{id}: unknown key {:?} must be absent", expect.unknown);
-    assert_eq!(found.len(), expect.known.len(), "{id}: one entry per distinct known key");
-    let empty = adapter.fetch(&[]).await.unwrap_or_else(|e| panic!("{id}: empty fetch failed: {e}"));
+    assert!(
+        !found.contains_key(&expect.unknown),
+        "{id}: unknown key {:?} must be absent",
+        expect.unknown
+    );
+    assert_eq!(
+        found.len(),
+        expect.known.len(),
+        "{id}: one entry per distinct known key"
+    );
+    let empty = adapter
+        .fetch(&[])
+        .await
+        .unwrap_or_else(|e| panic!("{id}: empty fetch failed: {e}"));
     assert!(empty.is_empty(), "{id}: empty fetch gives nothing");
 
     // Search: pages add up to the whole.
@@ -59,8 +90,17 @@ where
         .search(expect.broad_filter, PageRequest::ALL)
         .await
         .unwrap_or_else(|e| panic!("{id}: search failed: {e}"));
-    assert!(all.total >= 3, "{id}: broad filter {:?} matches at least 3 records, got {}", expect.broad_filter, all.total);
-    assert_eq!(all.total, all.hits.len(), "{id}: an unbounded page holds every hit");
+    assert!(
+        all.total >= 3,
+        "{id}: broad filter {:?} matches at least 3 records, got {}",
+        expect.broad_filter,
+        all.total
+    );
+    assert_eq!(
+        all.total,
+        all.hits.len(),
+        "{id}: an unbounded page holds every hit"
+    );
     let mut paged = 0;
     let mut offset = 0;
     while offset < all.total {
@@ -68,15 +108,30 @@ where
             .search(expect.broad_filter, PageRequest { offset, limit: 2 })
             .await
             .unwrap_or_else(|e| panic!("{id}: paged search failed: {e}"));
-        assert_eq!(page.total, all.total, "{id}: total does not depend on the page");
-        assert!(page.hits.len() <= 2, "{id}: a page holds at most `limit` hits");
+        assert_eq!(
+            page.total, all.total,
+            "{id}: total does not depend on the page"
+        );
+        assert!(
+            page.hits.len() <= 2,
+            "{id}: a page holds at most `limit` hits"
+        );
         paged += page.hits.len();
         offset += 2;
     }
     assert_eq!(paged, all.total, "{id}: the pages together hold every hit");
     let beyond = adapter
-        .search(expect.broad_filter, PageRequest { offset: all.total + 5, limit: 10 })
+        .search(
+            expect.broad_filter,
+            PageRequest {
+                offset: all.total + 5,
+                limit: 10,
+            },
+        )
         .await
         .unwrap_or_else(|e| panic!("{id}: search beyond the end failed: {e}"));
-    assert!(beyond.hits.is_empty(), "{id}: a page beyond the end is empty");
+    assert!(
+        beyond.hits.is_empty(),
+        "{id}: a page beyond the end is empty"
+    );
 }

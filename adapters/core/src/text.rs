@@ -53,9 +53,15 @@ mod tests {
 
     #[test]
     fn folding() {
-        assert_eq!(fold("Développeur / Développeuse  WEB"), "developpeur developpeuse web");
+        assert_eq!(
+            fold("Développeur / Développeuse  WEB"),
+            "developpeur developpeuse web"
+        );
         assert_eq!(fold("Chef(fe) de chœur"), "chef fe de choeur");
-        assert!(matches_words(&fold("Développeur / Développeuse web"), &fold("dév web")));
+        assert!(matches_words(
+            &fold("Développeur / Développeuse web"),
+            &fold("dév web")
+        ));
         assert!(!matches_words(&fold("Développeur web"), &fold("plaquiste")));
     }
 }

@@ -15,12 +15,16 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
-use passerelle_core::adapter::{Adapter, Hit, PageRequest, RefreshOutcome, SearchPage, SourceHealth};
+use passerelle_core::adapter::{
+    Adapter, Hit, PageRequest, RefreshOutcome, SearchPage, SourceHealth,
+};
 use passerelle_core::config::{ConfigError, SourceConfig};
 use passerelle_core::model::{CodeLibelle, Commune, GeoPoint};
 use passerelle_core::snapshot::{Dataset, EmbeddedFile, LoadContext, RawFiles, Snapshot};
 use passerelle_core::text::{fold, matches_words};
-use passerelle_core::{AdapterError, Anomaly, Clock, CodeDepartement, CodeInsee, Provenance, SourceDescriptor};
+use passerelle_core::{
+    AdapterError, Anomaly, Clock, CodeDepartement, CodeInsee, Provenance, SourceDescriptor,
+};
 use serde::Deserialize;
 
 /// Source id.
@@ -36,8 +40,10 @@ pub const DESCRIPTOR: SourceDescriptor = SourceDescriptor {
 };
 
 /// The embedded sample, in La Poste's format.
-pub static SAMPLE: &[EmbeddedFile] =
-    &[EmbeddedFile { name: "laposte_hexasmal.csv", bytes: include_bytes!("../sample/laposte_hexasmal.csv") }];
+pub static SAMPLE: &[EmbeddedFile] = &[EmbeddedFile {
+    name: "laposte_hexasmal.csv",
+    bytes: include_bytes!("../sample/laposte_hexasmal.csv"),
+}];
 
 /// `[sources.geo]`.
 pub type GeoConfig = SourceConfig;
@@ -64,7 +70,11 @@ pub struct GeoData {
 }
 
 /// The three communes La Poste knows only by arrondissement: (commune, name, arrondissement code prefix, count).
-const PLM: [(&str, &str, &str, u32); 3] = [("75056", "PARIS", "751", 20), ("69123", "LYON", "6938", 9), ("13055", "MARSEILLE", "132", 16)];
+const PLM: [(&str, &str, &str, u32); 3] = [
+    ("75056", "PARIS", "751", 20),
+    ("69123", "LYON", "6938", 9),
+    ("13055", "MARSEILLE", "132", 16),
+];
 
 fn parse_point(s: &str) -> Option<GeoPoint> {
     let (lat, lon) = s.split_once(',')?;
@@ -77,9 +87,18 @@ fn territory(code: &CodeInsee) -> (CodeLibelle, Option<CodeLibelle>) {
     match territoires::departement(d) {
         Some((nom, region)) => (
             CodeLibelle::new(d, nom),
-            Some(CodeLibelle { code: region.to_owned(), libelle: territoires::region(region).map(str::to_owned) }),
+            Some(CodeLibelle {
+                code: region.to_owned(),
+                libelle: territoires::region(region).map(str::to_owned),
+            }),
         ),
-        None => (CodeLibelle { code: d.to_owned(), libelle: territoires::collectivite(d).map(str::to_owned) }, None),
+        None => (
+            CodeLibelle {
+                code: d.to_owned(),
+                libelle: territoires::collectivite(d).map(str::to_owned),
+            },
+            None,
+        ),
     }
 }
 
@@ -91,8 +110,14 @@ impl Dataset for GeoData {
             Err(_) => Cow::Owned(bytes.iter().map(|&b| char::from(b)).collect::<String>()),
         };
         let provenance = Provenance::new(&ctx.descriptor, None, ctx.fetched_at);
-        let mut reader = csv::ReaderBuilder::new().delimiter(b';').flexible(true).from_reader(text.as_bytes());
-        let headers = reader.headers().map_err(|e| AdapterError::invalid(SOURCE, format!("{name}:1"), e.to_string()))?.clone();
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(b';')
+            .flexible(true)
+            .from_reader(text.as_bytes());
+        let headers = reader
+            .headers()
+            .map_err(|e| AdapterError::invalid(SOURCE, format!("{name}:1"), e.to_string()))?
+            .clone();
         let mut anomalies = Vec::new();
         let mut communes: BTreeMap<CodeInsee, Commune> = BTreeMap::new();
         let mut record = csv::StringRecord::new();
@@ -105,13 +130,20 @@ impl Dataset for GeoData {
                 break;
             }
             let line = record.position().map_or(0, csv::Position::line);
-            let row: Row = record
-                .deserialize(Some(&headers))
-                .map_err(|e| AdapterError::invalid(SOURCE, format!("{name}:{line}"), format!("ligne mal formée : {e}")))?;
+            let row: Row = record.deserialize(Some(&headers)).map_err(|e| {
+                AdapterError::invalid(
+                    SOURCE,
+                    format!("{name}:{line}"),
+                    format!("ligne mal formée : {e}"),
+                )
+            })?;
             let code = match CodeInsee::parse(&row.code_insee) {
                 Ok(c) => c,
                 Err(e) => {
-                    anomalies.push(Anomaly { location: format!("{name}:{line}"), problem: format!("{e} : ligne ignorée") });
+                    anomalies.push(Anomaly {
+                        location: format!("{name}:{line}"),
+                        problem: format!("{e} : ligne ignorée"),
+                    });
                     continue;
                 }
             };
@@ -145,8 +177,18 @@ impl Dataset for GeoData {
         for c in communes.values_mut() {
             c.codes_postaux.sort();
         }
-        let folded_names = communes.iter().map(|(k, c)| (k.clone(), fold(&c.nom))).collect();
-        Ok(Self { communes: communes.into_iter().map(|(k, v)| (k, Arc::new(v))).collect(), folded_names, anomalies })
+        let folded_names = communes
+            .iter()
+            .map(|(k, c)| (k.clone(), fold(&c.nom)))
+            .collect();
+        Ok(Self {
+            communes: communes
+                .into_iter()
+                .map(|(k, v)| (k, Arc::new(v)))
+                .collect(),
+            folded_names,
+            anomalies,
+        })
     }
     fn record_count(&self) -> usize {
         self.communes.len()
@@ -159,7 +201,9 @@ impl Dataset for GeoData {
 /// Builds Paris, Lyon and Marseille from their arrondissements, when the file has them.
 fn build_plm(communes: &mut BTreeMap<CodeInsee, Commune>, provenance: &Provenance) {
     for (code, nom, prefix, count) in PLM {
-        let Ok(code) = CodeInsee::parse(code) else { continue };
+        let Ok(code) = CodeInsee::parse(code) else {
+            continue;
+        };
         let arrondissements: Vec<CodeInsee> = (1..=count)
             .filter_map(|i| {
                 let width = 5 - prefix.len();
@@ -170,13 +214,22 @@ fn build_plm(communes: &mut BTreeMap<CodeInsee, Commune>, provenance: &Provenanc
         if arrondissements.is_empty() || communes.contains_key(&code) {
             continue;
         }
-        let parts: Vec<&Commune> = arrondissements.iter().filter_map(|a| communes.get(a)).collect();
+        let parts: Vec<&Commune> = arrondissements
+            .iter()
+            .filter_map(|a| communes.get(a))
+            .collect();
         let points: Vec<GeoPoint> = parts.iter().filter_map(|c| c.position).collect();
         let position = (!points.is_empty()).then(|| {
             let n = points.len() as f64;
-            GeoPoint::new(points.iter().map(|p| p.latitude).sum::<f64>() / n, points.iter().map(|p| p.longitude).sum::<f64>() / n)
+            GeoPoint::new(
+                points.iter().map(|p| p.latitude).sum::<f64>() / n,
+                points.iter().map(|p| p.longitude).sum::<f64>() / n,
+            )
         });
-        let codes_postaux: BTreeSet<String> = parts.iter().flat_map(|c| c.codes_postaux.iter().cloned()).collect();
+        let codes_postaux: BTreeSet<String> = parts
+            .iter()
+            .flat_map(|c| c.codes_postaux.iter().cloned())
+            .collect();
         let (departement, region) = territory(&code);
         for a in &arrondissements {
             if let Some(part) = communes.get_mut(a) {
@@ -221,7 +274,9 @@ impl GeoAdapter {
     /// An adapter for the configuration; the data loads on the first [`Adapter::refresh`].
     pub fn new(config: &GeoConfig, clock: Clock) -> Result<Self, ConfigError> {
         let origin = config.origin(SOURCE, SAMPLE, false)?;
-        Ok(Self { snapshot: Snapshot::new(DESCRIPTOR, origin, clock) })
+        Ok(Self {
+            snapshot: Snapshot::new(DESCRIPTOR, origin, clock),
+        })
     }
 }
 
@@ -234,20 +289,46 @@ impl Adapter for GeoAdapter {
         self.snapshot.descriptor()
     }
 
-    async fn fetch(&self, keys: &[CodeInsee]) -> Result<HashMap<CodeInsee, Arc<Commune>>, AdapterError> {
+    async fn fetch(
+        &self,
+        keys: &[CodeInsee],
+    ) -> Result<HashMap<CodeInsee, Arc<Commune>>, AdapterError> {
         let data = self.snapshot.current()?;
-        Ok(keys.iter().filter_map(|k| data.communes.get(k).map(|c| (k.clone(), Arc::clone(c)))).collect())
+        Ok(keys
+            .iter()
+            .filter_map(|k| data.communes.get(k).map(|c| (k.clone(), Arc::clone(c))))
+            .collect())
     }
 
-    async fn search(&self, filter: &GeoFilter, page: PageRequest) -> Result<SearchPage<Arc<Commune>>, AdapterError> {
+    async fn search(
+        &self,
+        filter: &GeoFilter,
+        page: PageRequest,
+    ) -> Result<SearchPage<Arc<Commune>>, AdapterError> {
         let data = self.snapshot.current()?;
         let query = filter.nom.as_deref().map(fold).filter(|q| !q.is_empty());
         let hits = data
             .communes
             .values()
-            .filter(|c| filter.code_departement.as_ref().is_none_or(|d| c.departement.code == d.as_str()))
-            .filter(|c| filter.code_postal.as_ref().is_none_or(|cp| c.codes_postaux.iter().any(|x| x == cp.trim())))
-            .filter(|c| query.as_ref().is_none_or(|q| data.folded_names.get(&c.code_insee).is_some_and(|n| matches_words(n, q))))
+            .filter(|c| {
+                filter
+                    .code_departement
+                    .as_ref()
+                    .is_none_or(|d| c.departement.code == d.as_str())
+            })
+            .filter(|c| {
+                filter
+                    .code_postal
+                    .as_ref()
+                    .is_none_or(|cp| c.codes_postaux.iter().any(|x| x == cp.trim()))
+            })
+            .filter(|c| {
+                query.as_ref().is_none_or(|q| {
+                    data.folded_names
+                        .get(&c.code_insee)
+                        .is_some_and(|n| matches_words(n, q))
+                })
+            })
             .map(|c| Hit::new(Arc::clone(c)))
             .collect();
         Ok(page.slice(hits))

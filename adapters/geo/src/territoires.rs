@@ -2,12 +2,18 @@
 
 /// Name and région code of a département.
 pub(crate) fn departement(code: &str) -> Option<(&'static str, &'static str)> {
-    DEPARTEMENTS.iter().find(|(c, _, _)| *c == code).map(|(_, nom, region)| (*nom, *region))
+    DEPARTEMENTS
+        .iter()
+        .find(|(c, _, _)| *c == code)
+        .map(|(_, nom, region)| (*nom, *region))
 }
 
 /// Name of a région.
 pub(crate) fn region(code: &str) -> Option<&'static str> {
-    REGIONS.iter().find(|(c, _)| *c == code).map(|(_, nom)| *nom)
+    REGIONS
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map(|(_, nom)| *nom)
 }
 
 const REGIONS: &[(&str, &str)] = &[
@@ -161,6 +167,9 @@ mod tests {
             assert!(region(region_code).is_some(), "{code} -> {region_code}");
         }
         assert_eq!(departement("2A"), Some(("Corse-du-Sud", "94")));
-        assert_eq!(departement("69").and_then(|(_, r)| region(r)), Some("Auvergne-Rhône-Alpes"));
+        assert_eq!(
+            departement("69").and_then(|(_, r)| region(r)),
+            Some("Auvergne-Rhône-Alpes")
+        );
     }
 }

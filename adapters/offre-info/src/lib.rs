@@ -20,11 +20,15 @@ mod xml;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use passerelle_core::adapter::{Adapter, Hit, PageRequest, RefreshOutcome, SearchPage, SourceHealth};
+use passerelle_core::adapter::{
+    Adapter, Hit, PageRequest, RefreshOutcome, SearchPage, SourceHealth,
+};
 use passerelle_core::config::{ConfigError, SourceConfig};
 use passerelle_core::model::{ActionFormation, GeoPoint};
 use passerelle_core::snapshot::{Dataset, EmbeddedFile, LoadContext, RawFiles, Snapshot};
-use passerelle_core::{AdapterError, Anomaly, Clock, CodeRome, Formacode, Provenance, SourceDescriptor};
+use passerelle_core::{
+    AdapterError, Anomaly, Clock, CodeRome, Formacode, Provenance, SourceDescriptor,
+};
 
 /// Source id.
 pub const SOURCE: &str = "offre-info";
@@ -59,21 +63,35 @@ impl Dataset for OffreData {
     fn parse(files: &RawFiles, ctx: &LoadContext) -> Result<Self, AdapterError> {
         let (name, bytes) = files.single(SOURCE)?;
         let provenance = Provenance::new(&ctx.descriptor, None, ctx.fetched_at);
-        let mut report = mapping::Report { file: name, anomalies: Vec::new() };
+        let mut report = mapping::Report {
+            file: name,
+            anomalies: Vec::new(),
+        };
         let mut actions = BTreeMap::new();
         let lheo_version = xml::read_formations(name, bytes, |formation| {
             for action in mapping::actions(&mut report, &formation, &provenance) {
                 let numero = action.numero.clone();
                 if actions.insert(numero.clone(), Arc::new(action)).is_some() {
-                    report.anomalies.push(Anomaly { location: format!("{name}: action {numero}"), problem: "numéro d'action en double : la dernière occurrence est gardée".into() });
+                    report.anomalies.push(Anomaly {
+                        location: format!("{name}: action {numero}"),
+                        problem: "numéro d'action en double : la dernière occurrence est gardée"
+                            .into(),
+                    });
                 }
             }
         })?;
-        let version = format!("LHEO {lheo_version}, chargé le {}", ctx.fetched_at.format("%Y-%m-%d"));
+        let version = format!(
+            "LHEO {lheo_version}, chargé le {}",
+            ctx.fetched_at.format("%Y-%m-%d")
+        );
         for a in actions.values_mut() {
             Arc::make_mut(a).provenance.version = Some(version.clone());
         }
-        Ok(Self { actions, lheo_version, anomalies: report.anomalies })
+        Ok(Self {
+            actions,
+            lheo_version,
+            anomalies: report.anomalies,
+        })
     }
     fn record_count(&self) -> usize {
         self.actions.len()
@@ -116,7 +134,9 @@ impl OffreInfoAdapter {
     /// An adapter for the configuration; the data loads on the first [`Adapter::refresh`].
     pub fn new(config: &OffreInfoConfig, clock: Clock) -> Result<Self, ConfigError> {
         let origin = config.origin(SOURCE, SAMPLE, false)?;
-        Ok(Self { snapshot: Snapshot::new(DESCRIPTOR, origin, clock) })
+        Ok(Self {
+            snapshot: Snapshot::new(DESCRIPTOR, origin, clock),
+        })
     }
 }
 
@@ -129,28 +149,56 @@ impl Adapter for OffreInfoAdapter {
         self.snapshot.descriptor()
     }
 
-    async fn fetch(&self, keys: &[String]) -> Result<HashMap<String, Arc<ActionFormation>>, AdapterError> {
+    async fn fetch(
+        &self,
+        keys: &[String],
+    ) -> Result<HashMap<String, Arc<ActionFormation>>, AdapterError> {
         let data = self.snapshot.current()?;
-        Ok(keys.iter().filter_map(|k| data.actions.get(k).map(|a| (k.clone(), Arc::clone(a)))).collect())
+        Ok(keys
+            .iter()
+            .filter_map(|k| data.actions.get(k).map(|a| (k.clone(), Arc::clone(a))))
+            .collect())
     }
 
-    async fn search(&self, filter: &OffreFilter, page: PageRequest) -> Result<SearchPage<Arc<ActionFormation>>, AdapterError> {
+    async fn search(
+        &self,
+        filter: &OffreFilter,
+        page: PageRequest,
+    ) -> Result<SearchPage<Arc<ActionFormation>>, AdapterError> {
         let data = self.snapshot.current()?;
-        let mut hits: Vec<Hit<Arc<ActionFormation>>> = data
-            .actions
-            .values()
-            .filter(|a| filter.codes_rome.as_ref().is_none_or(|codes| a.formation.codes_rome.iter().any(|c| codes.contains(c))))
-            .filter(|a| filter.formacodes.as_ref().is_none_or(|codes| a.formation.formacodes.iter().any(|f| codes.contains(&f.code))))
-            .filter_map(|a| match &filter.autour {
-                None => Some(Hit::new(Arc::clone(a))),
-                Some(autour) => {
-                    let d = a.position()?.distance_km(&autour.centre);
-                    (d <= autour.rayon_km).then(|| Hit { record: Arc::clone(a), distance_km: Some(d) })
-                }
-            })
-            .collect();
+        let mut hits: Vec<Hit<Arc<ActionFormation>>> =
+            data.actions
+                .values()
+                .filter(|a| {
+                    filter.codes_rome.as_ref().is_none_or(|codes| {
+                        a.formation.codes_rome.iter().any(|c| codes.contains(c))
+                    })
+                })
+                .filter(|a| {
+                    filter.formacodes.as_ref().is_none_or(|codes| {
+                        a.formation
+                            .formacodes
+                            .iter()
+                            .any(|f| codes.contains(&f.code))
+                    })
+                })
+                .filter_map(|a| match &filter.autour {
+                    None => Some(Hit::new(Arc::clone(a))),
+                    Some(autour) => {
+                        let d = a.position()?.distance_km(&autour.centre);
+                        (d <= autour.rayon_km).then(|| Hit {
+                            record: Arc::clone(a),
+                            distance_km: Some(d),
+                        })
+                    }
+                })
+                .collect();
         if filter.autour.is_some() {
-            hits.sort_by(|a, b| a.distance_km.partial_cmp(&b.distance_km).unwrap_or(std::cmp::Ordering::Equal));
+            hits.sort_by(|a, b| {
+                a.distance_km
+                    .partial_cmp(&b.distance_km)
+                    .unwrap_or(std::cmp::Ordering::Equal)
+            });
         }
         Ok(page.slice(hits))
     }

@@ -35,7 +35,9 @@ impl Node {
 
     /// The trimmed text of the first child named `name`, if not empty.
     pub fn text_of(&self, name: &str) -> Option<&str> {
-        self.child(name).map(|c| c.text.trim()).filter(|t| !t.is_empty())
+        self.child(name)
+            .map(|c| c.text.trim())
+            .filter(|t| !t.is_empty())
     }
 
     /// Follows a path of child names.
@@ -45,7 +47,10 @@ impl Node {
 
     /// An attribute.
     pub fn attr(&self, name: &str) -> Option<&str> {
-        self.attrs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.attrs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -63,10 +68,14 @@ pub(crate) fn read_formations(
     // Elements being built, innermost last; empty outside a <formation>.
     let mut stack: Vec<Node> = Vec::new();
     let mut version = None;
-    let err = |line: u64, problem: String| AdapterError::invalid(SOURCE, format!("{name}:{line}"), problem);
+    let err = |line: u64, problem: String| {
+        AdapterError::invalid(SOURCE, format!("{name}:{line}"), problem)
+    };
     loop {
         let event = reader.read_event_into(&mut buf);
-        let pos = usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX).min(bytes.len());
+        let pos = usize::try_from(reader.buffer_position())
+            .unwrap_or(usize::MAX)
+            .min(bytes.len());
         let start_line = line;
         line += bytes[counted..pos].iter().filter(|&&b| b == b'\n').count() as u64;
         counted = pos;
@@ -82,8 +91,20 @@ pub(crate) fn read_formations(
                 version = Some(match (local.as_str(), ns.as_str()) {
                     ("lheo", NS_22) => "2.2",
                     ("lheo", NS_23) => "2.3",
-                    ("lheo", other) => return Err(err(start_line, format!("espace de noms « {other} » inconnu : {NS_22} ou {NS_23} attendu"))),
-                    (other, _) => return Err(err(start_line, format!("élément racine <{other}> : <lheo> attendu"))),
+                    ("lheo", other) => {
+                        return Err(err(
+                            start_line,
+                            format!(
+                                "espace de noms « {other} » inconnu : {NS_22} ou {NS_23} attendu"
+                            ),
+                        ));
+                    }
+                    (other, _) => {
+                        return Err(err(
+                            start_line,
+                            format!("élément racine <{other}> : <lheo> attendu"),
+                        ));
+                    }
                 });
             }
             Event::Start(e) => {
@@ -100,8 +121,11 @@ pub(crate) fn read_formations(
             }
             Event::Text(t) => {
                 if let Some(current) = stack.last_mut() {
-                    let text = t.decode().map_err(|e| err(line, format!("texte illisible : {e}")))?;
-                    let text = quick_xml::escape::unescape(&text).map_err(|e| err(line, format!("entité invalide : {e}")))?;
+                    let text = t
+                        .decode()
+                        .map_err(|e| err(line, format!("texte illisible : {e}")))?;
+                    let text = quick_xml::escape::unescape(&text)
+                        .map_err(|e| err(line, format!("entité invalide : {e}")))?;
                     current.text.push_str(&text);
                 }
             }
@@ -133,7 +157,10 @@ pub(crate) fn read_formations(
         buf.clear();
     }
     if !stack.is_empty() {
-        return Err(err(line, "document tronqué : <formation> non refermée".into()));
+        return Err(err(
+            line,
+            "document tronqué : <formation> non refermée".into(),
+        ));
     }
     version.ok_or_else(|| err(1, "document vide : <lheo> attendu".into()))
 }
@@ -144,11 +171,20 @@ fn node(e: &quick_xml::events::BytesStart<'_>, name: String, line: u64) -> Node 
         .flatten()
         .map(|a| {
             let key = String::from_utf8_lossy(a.key.local_name().as_ref()).into_owned();
-            let value = a.unescape_value().map(|v| v.into_owned()).unwrap_or_else(|_| String::from_utf8_lossy(&a.value).into_owned());
+            let value = a
+                .unescape_value()
+                .map(|v| v.into_owned())
+                .unwrap_or_else(|_| String::from_utf8_lossy(&a.value).into_owned());
             (key, value)
         })
         .collect();
-    Node { name, attrs, text: String::new(), children: Vec::new(), line }
+    Node {
+        name,
+        attrs,
+        text: String::new(),
+        children: Vec::new(),
+        line,
+    }
 }
 
 #[cfg(test)]
@@ -172,13 +208,21 @@ mod tests {
 
     #[test]
     fn wrong_root_or_namespace_is_an_error() {
-        let e = read_formations("f.xml", b"<offres/>", |_| {}).unwrap_err().to_string();
-        assert!(e.contains("<lheo> attendu"), "{e}");
-        let e = read_formations("f.xml", b"<lheo xmlns=\"urn:x\"></lheo>", |_| {}).unwrap_err().to_string();
-        assert!(e.contains("urn:x"), "{e}");
-        let e = read_formations("f.xml", format!("<lheo xmlns=\"{NS_22}\"><offres><formation>").as_bytes(), |_| {})
+        let e = read_formations("f.xml", b"<offres/>", |_| {})
             .unwrap_err()
             .to_string();
+        assert!(e.contains("<lheo> attendu"), "{e}");
+        let e = read_formations("f.xml", b"<lheo xmlns=\"urn:x\"></lheo>", |_| {})
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("urn:x"), "{e}");
+        let e = read_formations(
+            "f.xml",
+            format!("<lheo xmlns=\"{NS_22}\"><offres><formation>").as_bytes(),
+            |_| {},
+        )
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("f.xml:1"), "{e}");
     }
 }

@@ -15,7 +15,9 @@ mod snapshot;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use passerelle_core::adapter::{Adapter, Hit, PageRequest, RefreshOutcome, SearchPage, SourceHealth};
+use passerelle_core::adapter::{
+    Adapter, Hit, PageRequest, RefreshOutcome, SearchPage, SourceHealth,
+};
 use passerelle_core::config::{ConfigError, SourceConfig};
 use passerelle_core::model::FicheOnisep;
 use passerelle_core::snapshot::{Dataset, EmbeddedFile, LoadContext, RawFiles, Snapshot};
@@ -37,8 +39,10 @@ pub const DESCRIPTOR: SourceDescriptor = SourceDescriptor {
 };
 
 /// The embedded sample, in the export's XML format.
-pub static SAMPLE: &[EmbeddedFile] =
-    &[EmbeddedFile { name: "ideo-metiers_onisep.xml", bytes: include_bytes!("../sample/ideo-metiers_onisep.xml") }];
+pub static SAMPLE: &[EmbeddedFile] = &[EmbeddedFile {
+    name: "ideo-metiers_onisep.xml",
+    bytes: include_bytes!("../sample/ideo-metiers_onisep.xml"),
+}];
 
 /// `[sources.onisep]`.
 pub type OnisepConfig = SourceConfig;
@@ -75,7 +79,9 @@ impl OnisepAdapter {
     /// An adapter for the configuration; the data loads on the first [`Adapter::refresh`].
     pub fn new(config: &OnisepConfig, clock: Clock) -> Result<Self, ConfigError> {
         let origin = config.origin(SOURCE, SAMPLE, false)?;
-        Ok(Self { snapshot: Snapshot::new(DESCRIPTOR, origin, clock) })
+        Ok(Self {
+            snapshot: Snapshot::new(DESCRIPTOR, origin, clock),
+        })
     }
 }
 
@@ -88,25 +94,47 @@ impl Adapter for OnisepAdapter {
         self.snapshot.descriptor()
     }
 
-    async fn fetch(&self, keys: &[IdOnisep]) -> Result<HashMap<IdOnisep, Arc<FicheOnisep>>, AdapterError> {
+    async fn fetch(
+        &self,
+        keys: &[IdOnisep],
+    ) -> Result<HashMap<IdOnisep, Arc<FicheOnisep>>, AdapterError> {
         let data = self.snapshot.current()?;
-        Ok(keys.iter().filter_map(|k| data.fiches.get(k).map(|f| (k.clone(), Arc::clone(f)))).collect())
+        Ok(keys
+            .iter()
+            .filter_map(|k| data.fiches.get(k).map(|f| (k.clone(), Arc::clone(f))))
+            .collect())
     }
 
-    async fn search(&self, filter: &OnisepFilter, page: PageRequest) -> Result<SearchPage<Arc<FicheOnisep>>, AdapterError> {
+    async fn search(
+        &self,
+        filter: &OnisepFilter,
+        page: PageRequest,
+    ) -> Result<SearchPage<Arc<FicheOnisep>>, AdapterError> {
         let data = self.snapshot.current()?;
         let candidates: Vec<&Arc<FicheOnisep>> = match &filter.codes_rome {
             Some(codes) => {
-                let mut ids: Vec<&IdOnisep> = codes.iter().filter_map(|c| data.by_rome.get(c)).flatten().collect();
+                let mut ids: Vec<&IdOnisep> = codes
+                    .iter()
+                    .filter_map(|c| data.by_rome.get(c))
+                    .flatten()
+                    .collect();
                 ids.sort();
                 ids.dedup();
-                ids.into_iter().filter_map(|id| data.fiches.get(id)).collect()
+                ids.into_iter()
+                    .filter_map(|id| data.fiches.get(id))
+                    .collect()
             }
             None => data.fiches.values().collect(),
         };
         let query = filter.texte.as_deref().map(fold).filter(|q| !q.is_empty());
-        let mut hits: Vec<&Arc<FicheOnisep>> =
-            candidates.into_iter().filter(|f| query.as_ref().is_none_or(|q| matches_words(&fold(&f.libelle), q))).collect();
+        let mut hits: Vec<&Arc<FicheOnisep>> = candidates
+            .into_iter()
+            .filter(|f| {
+                query
+                    .as_ref()
+                    .is_none_or(|q| matches_words(&fold(&f.libelle), q))
+            })
+            .collect();
         hits.sort_by(|a, b| a.libelle.cmp(&b.libelle).then_with(|| a.id.cmp(&b.id)));
         Ok(page.slice(hits.into_iter().map(|f| Hit::new(Arc::clone(f))).collect()))
     }

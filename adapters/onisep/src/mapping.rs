@@ -24,7 +24,9 @@ fn text(v: &Option<String>) -> Option<&str> {
 
 /// `…/metier/slug/MET.84` -> `MET.84`.
 fn id_from_link(link: &str) -> Option<IdOnisep> {
-    link.rsplit('/').next().and_then(|last| IdOnisep::parse(last).ok())
+    link.rsplit('/')
+        .next()
+        .and_then(|last| IdOnisep::parse(last).ok())
 }
 
 /// `a/b| c/d` -> pairs (domaine, sous-domaine).
@@ -33,8 +35,14 @@ fn domaines(v: &str) -> Vec<DomaineOnisep> {
         .map(str::trim)
         .filter(|p| !p.is_empty())
         .map(|pair| match pair.split_once('/') {
-            Some((d, s)) => DomaineOnisep { domaine: d.trim().to_owned(), sous_domaine: Some(s.trim().to_owned()).filter(|s| !s.is_empty()) },
-            None => DomaineOnisep { domaine: pair.to_owned(), sous_domaine: None },
+            Some((d, s)) => DomaineOnisep {
+                domaine: d.trim().to_owned(),
+                sous_domaine: Some(s.trim().to_owned()).filter(|s| !s.is_empty()),
+            },
+            None => DomaineOnisep {
+                domaine: pair.to_owned(),
+                sous_domaine: None,
+            },
         })
         .collect()
 }
@@ -42,13 +50,21 @@ fn domaines(v: &str) -> Vec<DomaineOnisep> {
 /// Builds the fiches, merging the rows of one métier. Rows without ROME code and malformed codes are kept
 /// and counted as anomalies; rows without a usable identifier are skipped and counted.
 pub(crate) fn build(file: &str, rows: Vec<ItemRow>, ctx: &LoadContext) -> OnisepData {
-    let provenance = Provenance::new(&ctx.descriptor, Some(ctx.fetched_at.format("export du %Y-%m-%d").to_string()), ctx.fetched_at);
+    let provenance = Provenance::new(
+        &ctx.descriptor,
+        Some(ctx.fetched_at.format("export du %Y-%m-%d").to_string()),
+        ctx.fetched_at,
+    );
     let mut fiches: BTreeMap<IdOnisep, FicheOnisep> = BTreeMap::new();
     let mut anomalies = Vec::new();
     for (index, row) in rows.iter().enumerate() {
         let location = format!("{file}, item n°{}", index + 1);
         let Some(link) = text(&row.lien_site_onisepfr) else {
-            anomalies.push(Anomaly { location, problem: "lien_site_onisepfr absent : identifiant MET introuvable, ligne ignorée".into() });
+            anomalies.push(Anomaly {
+                location,
+                problem: "lien_site_onisepfr absent : identifiant MET introuvable, ligne ignorée"
+                    .into(),
+            });
             continue;
         };
         let Some(id) = id_from_link(link) else {
@@ -64,7 +80,9 @@ pub(crate) fn build(file: &str, rows: Vec<ItemRow>, ctx: &LoadContext) -> Onisep
             codes_rome: Vec::new(),
             libelles_rome: Vec::new(),
             codes_rome_invalides: Vec::new(),
-            domaines: text(&row.domaine_sous_domaine).map(domaines).unwrap_or_default(),
+            domaines: text(&row.domaine_sous_domaine)
+                .map(domaines)
+                .unwrap_or_default(),
             provenance: provenance.clone().with_url(Some(link.to_owned())),
         });
         if let Some(titre) = text(&row.nom_publication) {
@@ -79,20 +97,35 @@ pub(crate) fn build(file: &str, rows: Vec<ItemRow>, ctx: &LoadContext) -> Onisep
             }
         }
         match text(&row.code_rome) {
-            None => anomalies.push(Anomaly { location, problem: format!("{id} : aucun code ROME (fiche conservée, non rattachée)") }),
+            None => anomalies.push(Anomaly {
+                location,
+                problem: format!("{id} : aucun code ROME (fiche conservée, non rattachée)"),
+            }),
             Some(codes) => {
-                let labels: Vec<&str> = text(&row.libelle_rome).map(|l| l.split('|').map(str::trim).collect()).unwrap_or_default();
-                for (i, raw) in codes.split('|').map(str::trim).filter(|c| !c.is_empty()).enumerate() {
+                let labels: Vec<&str> = text(&row.libelle_rome)
+                    .map(|l| l.split('|').map(str::trim).collect())
+                    .unwrap_or_default();
+                for (i, raw) in codes
+                    .split('|')
+                    .map(str::trim)
+                    .filter(|c| !c.is_empty())
+                    .enumerate()
+                {
                     match CodeRome::parse(raw) {
                         Ok(code) if fiche.codes_rome.contains(&code) => {}
                         Ok(code) => {
                             fiche.codes_rome.push(code);
-                            fiche.libelles_rome.push(labels.get(i).copied().unwrap_or_default().to_owned());
+                            fiche
+                                .libelles_rome
+                                .push(labels.get(i).copied().unwrap_or_default().to_owned());
                         }
                         Err(e) => {
                             if !fiche.codes_rome_invalides.iter().any(|c| c == raw) {
                                 fiche.codes_rome_invalides.push(raw.to_owned());
-                                anomalies.push(Anomaly { location: location.clone(), problem: format!("{id} : {e} (code conservé, jamais joint)") });
+                                anomalies.push(Anomaly {
+                                    location: location.clone(),
+                                    problem: format!("{id} : {e} (code conservé, jamais joint)"),
+                                });
                             }
                         }
                     }
@@ -106,7 +139,11 @@ pub(crate) fn build(file: &str, rows: Vec<ItemRow>, ctx: &LoadContext) -> Onisep
             by_rome.entry(c.clone()).or_default().push(f.id.clone());
         }
     }
-    OnisepData { fiches: fiches.into_iter().map(|(k, v)| (k, Arc::new(v))).collect(), by_rome, anomalies }
+    OnisepData {
+        fiches: fiches.into_iter().map(|(k, v)| (k, Arc::new(v))).collect(),
+        by_rome,
+        anomalies,
+    }
 }
 
 #[cfg(test)]
@@ -119,7 +156,11 @@ mod tests {
         assert_eq!(d.len(), 2);
         assert_eq!(d[0].domaine, "informatique, Internet");
         assert_eq!(d[1].sous_domaine.as_deref(), Some("mathématiques"));
-        assert_eq!(id_from_link("https://www.onisep.fr/http/redirection/metier/slug/MET.84").map(|i| i.to_string()), Some("MET.84".into()));
+        assert_eq!(
+            id_from_link("https://www.onisep.fr/http/redirection/metier/slug/MET.84")
+                .map(|i| i.to_string()),
+            Some("MET.84".into())
+        );
         assert!(id_from_link("https://www.onisep.fr/x/FOR.1").is_none());
     }
 }

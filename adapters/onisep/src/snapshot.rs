@@ -35,9 +35,15 @@ struct Root {
 
 /// Reads the XML export.
 pub(crate) fn read_xml(name: &str, bytes: &[u8]) -> Result<Vec<ItemRow>, AdapterError> {
-    let text = std::str::from_utf8(bytes)
-        .map_err(|e| AdapterError::invalid(SOURCE, format!("{name}, octet {}", e.valid_up_to()), "le fichier n'est pas en UTF-8"))?;
-    let root: Root = quick_xml::de::from_str(text).map_err(|e| AdapterError::invalid(SOURCE, name, format!("XML invalide : {e}")))?;
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        AdapterError::invalid(
+            SOURCE,
+            format!("{name}, octet {}", e.valid_up_to()),
+            "le fichier n'est pas en UTF-8",
+        )
+    })?;
+    let root: Root = quick_xml::de::from_str(text)
+        .map_err(|e| AdapterError::invalid(SOURCE, name, format!("XML invalide : {e}")))?;
     Ok(root.items)
 }
 
@@ -55,7 +61,12 @@ mod tests {
 
     #[test]
     fn broken_xml_names_the_file() {
-        let err = read_xml("f.xml", b"<root><item></root>").unwrap_err().to_string();
-        assert!(err.contains("f.xml") && err.contains("XML invalide"), "{err}");
+        let err = read_xml("f.xml", b"<root><item></root>")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("f.xml") && err.contains("XML invalide"),
+            "{err}"
+        );
     }
 }

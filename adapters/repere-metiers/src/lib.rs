@@ -14,7 +14,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use chrono::NaiveDate;
-use passerelle_core::adapter::{Adapter, Hit, PageRequest, RefreshOutcome, SearchPage, SourceHealth};
+use passerelle_core::adapter::{
+    Adapter, Hit, PageRequest, RefreshOutcome, SearchPage, SourceHealth,
+};
 use passerelle_core::config::{ConfigError, SourceConfig};
 use passerelle_core::model::{CategorieRessource, GeoPoint, Ressource};
 use passerelle_core::snapshot::{Dataset, EmbeddedFile, LoadContext, RawFiles, Snapshot};
@@ -33,8 +35,10 @@ pub const DESCRIPTOR: SourceDescriptor = SourceDescriptor {
 };
 
 /// The embedded sample.
-pub static SAMPLE: &[EmbeddedFile] =
-    &[EmbeddedFile { name: "ressources.json", bytes: include_bytes!("../sample/ressources.json") }];
+pub static SAMPLE: &[EmbeddedFile] = &[EmbeddedFile {
+    name: "ressources.json",
+    bytes: include_bytes!("../sample/ressources.json"),
+}];
 
 /// `[sources.repere-metiers]`.
 pub type RepereMetiersConfig = SourceConfig;
@@ -57,7 +61,11 @@ impl Dataset for RepereData {
         });
         let provenance = Provenance::new(&ctx.descriptor, version.clone(), ctx.fetched_at);
         let (ressources, anomalies) = mapping::build(name, doc.ressources, &provenance);
-        Ok(Self { ressources, version, anomalies })
+        Ok(Self {
+            ressources,
+            version,
+            anomalies,
+        })
     }
     fn record_count(&self) -> usize {
         self.ressources.len()
@@ -96,13 +104,18 @@ impl RepereMetiersAdapter {
     /// An adapter for the configuration; the data loads on the first [`Adapter::refresh`].
     pub fn new(config: &RepereMetiersConfig, clock: Clock) -> Result<Self, ConfigError> {
         let origin = config.origin(SOURCE, SAMPLE, false)?;
-        Ok(Self { snapshot: Snapshot::new(DESCRIPTOR, origin, clock) })
+        Ok(Self {
+            snapshot: Snapshot::new(DESCRIPTOR, origin, clock),
+        })
     }
 }
 
 /// Whether a resource still has something to come on `day` (or has no date at all).
 pub fn a_venir(r: &Ressource, day: NaiveDate) -> bool {
-    r.dates.is_empty() || r.dates.iter().any(|c| c.fin.unwrap_or(c.debut).date_naive() >= day)
+    r.dates.is_empty()
+        || r.dates
+            .iter()
+            .any(|c| c.fin.unwrap_or(c.debut).date_naive() >= day)
 }
 
 impl Adapter for RepereMetiersAdapter {
@@ -114,32 +127,60 @@ impl Adapter for RepereMetiersAdapter {
         self.snapshot.descriptor()
     }
 
-    async fn fetch(&self, keys: &[String]) -> Result<HashMap<String, Arc<Ressource>>, AdapterError> {
+    async fn fetch(
+        &self,
+        keys: &[String],
+    ) -> Result<HashMap<String, Arc<Ressource>>, AdapterError> {
         let data = self.snapshot.current()?;
-        Ok(keys.iter().filter_map(|k| data.ressources.get(k).map(|r| (k.clone(), Arc::clone(r)))).collect())
+        Ok(keys
+            .iter()
+            .filter_map(|k| data.ressources.get(k).map(|r| (k.clone(), Arc::clone(r))))
+            .collect())
     }
 
-    async fn search(&self, filter: &RessourceFilter, page: PageRequest) -> Result<SearchPage<Arc<Ressource>>, AdapterError> {
+    async fn search(
+        &self,
+        filter: &RessourceFilter,
+        page: PageRequest,
+    ) -> Result<SearchPage<Arc<Ressource>>, AdapterError> {
         let data = self.snapshot.current()?;
         let mut hits: Vec<Hit<Arc<Ressource>>> = data
             .ressources
             .values()
-            .filter(|r| filter.codes_rome.as_ref().is_none_or(|codes| r.codes_rome.iter().any(|c| codes.contains(c))))
-            .filter(|r| filter.categories.as_ref().is_none_or(|cats| cats.contains(&r.categorie)))
+            .filter(|r| {
+                filter
+                    .codes_rome
+                    .as_ref()
+                    .is_none_or(|codes| r.codes_rome.iter().any(|c| codes.contains(c)))
+            })
+            .filter(|r| {
+                filter
+                    .categories
+                    .as_ref()
+                    .is_none_or(|cats| cats.contains(&r.categorie))
+            })
             .filter(|r| filter.a_venir_le.is_none_or(|day| a_venir(r, day)))
             .filter_map(|r| match filter.autour {
                 None => Some(Hit::new(Arc::clone(r))),
                 Some((centre, rayon)) => match r.lieu.as_ref().and_then(|l| l.position) {
                     Some(p) => {
                         let d = p.distance_km(&centre);
-                        (d <= rayon).then(|| Hit { record: Arc::clone(r), distance_km: Some(d) })
+                        (d <= rayon).then(|| Hit {
+                            record: Arc::clone(r),
+                            distance_km: Some(d),
+                        })
                     }
-                    None => (filter.inclure_mobilisables && r.mobilisable_en_region).then(|| Hit::new(Arc::clone(r))),
+                    None => (filter.inclure_mobilisables && r.mobilisable_en_region)
+                        .then(|| Hit::new(Arc::clone(r))),
                 },
             })
             .collect();
         if filter.autour.is_some() {
-            hits.sort_by(|a, b| a.distance_km.unwrap_or(f64::MAX).total_cmp(&b.distance_km.unwrap_or(f64::MAX)));
+            hits.sort_by(|a, b| {
+                a.distance_km
+                    .unwrap_or(f64::MAX)
+                    .total_cmp(&b.distance_km.unwrap_or(f64::MAX))
+            });
         }
         Ok(page.slice(hits))
     }

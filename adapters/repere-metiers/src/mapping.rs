@@ -7,7 +7,8 @@ use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
 use passerelle_core::model::{
-    CategorieRessource, Contact, Creneau, GeoPoint, Lien, Lieu, Modalite, Operateur, Public, Ressource, StatutModeration, TypeOperateur,
+    CategorieRessource, Contact, Creneau, GeoPoint, Lien, Lieu, Modalite, Operateur, Public,
+    Ressource, StatutModeration, TypeOperateur,
 };
 use passerelle_core::{Anomaly, CodeInsee, CodeRome, Provenance, Siret};
 
@@ -20,7 +21,10 @@ pub(crate) struct Violation {
 }
 
 fn violation(field: &'static str, rule: impl Into<String>) -> Violation {
-    Violation { field, rule: rule.into() }
+    Violation {
+        field,
+        rule: rule.into(),
+    }
 }
 
 pub(crate) fn categorie(v: &str) -> Option<CategorieRessource> {
@@ -84,37 +88,89 @@ fn statut(v: &str) -> Option<StatutModeration> {
 }
 
 fn valid_id(id: &str) -> bool {
-    id.strip_prefix("RM-").is_some_and(|d| d.len() == 6 && d.bytes().all(|b| b.is_ascii_digit()))
+    id.strip_prefix("RM-")
+        .is_some_and(|d| d.len() == 6 && d.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// Checks a record against the validation rules and maps it, with its moderation state.
-pub(crate) fn ressource(dto: RessourceDto, provenance: &Provenance) -> Result<(StatutModeration, Ressource), Violation> {
+pub(crate) fn ressource(
+    dto: RessourceDto,
+    provenance: &Provenance,
+) -> Result<(StatutModeration, Ressource), Violation> {
     if !valid_id(&dto.id) {
-        return Err(violation("id", format!("« {} » ne suit pas le motif RM- suivi de 6 chiffres", dto.id)));
+        return Err(violation(
+            "id",
+            format!(
+                "« {} » ne suit pas le motif RM- suivi de 6 chiffres",
+                dto.id
+            ),
+        ));
     }
-    let categorie = categorie(&dto.categorie).ok_or_else(|| violation("categorie", format!("« {} » n'est pas une des six catégories", dto.categorie)))?;
-    let statut = statut(&dto.moderation.statut)
-        .ok_or_else(|| violation("moderation.statut", format!("« {} » : publiee, en_attente, refusee ou retiree attendu", dto.moderation.statut)))?;
-    let type_operateur = type_operateur(&dto.operateur.type_operateur)
-        .ok_or_else(|| violation("operateur.type", format!("« {} » n'est pas un type d'opérateur connu", dto.operateur.type_operateur)))?;
-    let siret = dto.operateur.siret.as_deref().map(Siret::parse).transpose().map_err(|e| violation("operateur.siret", e.to_string()))?;
+    let categorie = categorie(&dto.categorie).ok_or_else(|| {
+        violation(
+            "categorie",
+            format!("« {} » n'est pas une des six catégories", dto.categorie),
+        )
+    })?;
+    let statut = statut(&dto.moderation.statut).ok_or_else(|| {
+        violation(
+            "moderation.statut",
+            format!(
+                "« {} » : publiee, en_attente, refusee ou retiree attendu",
+                dto.moderation.statut
+            ),
+        )
+    })?;
+    let type_operateur = type_operateur(&dto.operateur.type_operateur).ok_or_else(|| {
+        violation(
+            "operateur.type",
+            format!(
+                "« {} » n'est pas un type d'opérateur connu",
+                dto.operateur.type_operateur
+            ),
+        )
+    })?;
+    let siret = dto
+        .operateur
+        .siret
+        .as_deref()
+        .map(Siret::parse)
+        .transpose()
+        .map_err(|e| violation("operateur.siret", e.to_string()))?;
     if dto.publics.is_empty() {
         return Err(violation("publics", "au moins un public est exigé"));
     }
     let publics = dto
         .publics
         .iter()
-        .map(|p| public(p).ok_or_else(|| violation("publics", format!("« {p} » n'est pas un public connu"))))
+        .map(|p| {
+            public(p)
+                .ok_or_else(|| violation("publics", format!("« {p} » n'est pas un public connu")))
+        })
         .collect::<Result<Vec<_>, _>>()?;
-    let modalite = modalite(&dto.modalite).ok_or_else(|| violation("modalite", format!("« {} » : individuel, groupe ou individuel_et_groupe attendu", dto.modalite)))?;
+    let modalite = modalite(&dto.modalite).ok_or_else(|| {
+        violation(
+            "modalite",
+            format!(
+                "« {} » : individuel, groupe ou individuel_et_groupe attendu",
+                dto.modalite
+            ),
+        )
+    })?;
     if categorie == CategorieRessource::Evenement && dto.dates.is_empty() {
         return Err(violation("dates", "un événement exige au moins une date"));
     }
     if categorie == CategorieRessource::ActionMobilisableGroupe && !dto.gratuit {
-        return Err(violation("gratuit", "une action mobilisable en groupe doit être gratuite pour les établissements scolaires"));
+        return Err(violation(
+            "gratuit",
+            "une action mobilisable en groupe doit être gratuite pour les établissements scolaires",
+        ));
     }
     if dto.lieu.is_none() && !dto.mobilisable_en_region {
-        return Err(violation("lieu", "un lieu est exigé, sauf pour une ressource mobilisable en région"));
+        return Err(violation(
+            "lieu",
+            "un lieu est exigé, sauf pour une ressource mobilisable en région",
+        ));
     }
     let codes_rome = dto
         .codes_rome
@@ -124,9 +180,17 @@ pub(crate) fn ressource(dto: RessourceDto, provenance: &Provenance) -> Result<(S
     let lieu = match dto.lieu {
         None => None,
         Some(l) => {
-            let code_insee = CodeInsee::parse(&l.code_insee).map_err(|e| violation("lieu.code_insee", e.to_string()))?;
-            let position = GeoPoint::new(l.latitude, l.longitude)
-                .ok_or_else(|| violation("lieu.latitude", format!("coordonnées ({}, {}) hors des bornes WGS84", l.latitude, l.longitude)))?;
+            let code_insee = CodeInsee::parse(&l.code_insee)
+                .map_err(|e| violation("lieu.code_insee", e.to_string()))?;
+            let position = GeoPoint::new(l.latitude, l.longitude).ok_or_else(|| {
+                violation(
+                    "lieu.latitude",
+                    format!(
+                        "coordonnées ({}, {}) hors des bornes WGS84",
+                        l.latitude, l.longitude
+                    ),
+                )
+            })?;
             Some(Lieu {
                 nom: l.nom,
                 adresse: l.adresse.into_iter().collect(),
@@ -137,25 +201,47 @@ pub(crate) fn ressource(dto: RessourceDto, provenance: &Provenance) -> Result<(S
             })
         }
     };
-    let mut dates: Vec<Creneau> = dto.dates.into_iter().map(|d| Creneau { debut: d.debut, fin: d.fin }).collect();
+    let mut dates: Vec<Creneau> = dto
+        .dates
+        .into_iter()
+        .map(|d| Creneau {
+            debut: d.debut,
+            fin: d.fin,
+        })
+        .collect();
     if let Some(bad) = dates.iter().find(|d| d.fin.is_some_and(|f| f < d.debut)) {
-        return Err(violation("dates", format!("le créneau qui commence le {} finit avant de commencer", bad.debut)));
+        return Err(violation(
+            "dates",
+            format!(
+                "le créneau qui commence le {} finit avant de commencer",
+                bad.debut
+            ),
+        ));
     }
     dates.sort_by_key(|d| d.debut);
-    let contact = dto.contact.filter(|c| c.consentement_publication).map(|c| Contact {
-        nom: c.nom,
-        fonction: c.fonction,
-        structure: c.structure,
-        email: c.email,
-        telephone: c.telephone,
-    });
+    let contact = dto
+        .contact
+        .filter(|c| c.consentement_publication)
+        .map(|c| Contact {
+            nom: c.nom,
+            fonction: c.fonction,
+            structure: c.structure,
+            email: c.email,
+            telephone: c.telephone,
+        });
     let ressource = Ressource {
-        provenance: provenance.clone().with_url(dto.liens.first().map(|l| l.url.clone())),
+        provenance: provenance
+            .clone()
+            .with_url(dto.liens.first().map(|l| l.url.clone())),
         id: dto.id,
         titre: dto.titre,
         description: dto.description,
         categorie,
-        operateur: Operateur { nom: dto.operateur.nom, type_operateur, siret },
+        operateur: Operateur {
+            nom: dto.operateur.nom,
+            type_operateur,
+            siret,
+        },
         publics,
         modalite,
         gratuit: dto.gratuit,
@@ -164,7 +250,14 @@ pub(crate) fn ressource(dto: RessourceDto, provenance: &Provenance) -> Result<(S
         lieu,
         mobilisable_en_region: dto.mobilisable_en_region,
         codes_rome,
-        liens: dto.liens.into_iter().map(|l| Lien { url: l.url, libelle: l.libelle }).collect(),
+        liens: dto
+            .liens
+            .into_iter()
+            .map(|l| Lien {
+                url: l.url,
+                libelle: l.libelle,
+            })
+            .collect(),
         contact,
         parent_id: dto.parent_id,
         mis_a_jour_le: dto.mis_a_jour_le,
@@ -182,28 +275,45 @@ pub(crate) fn build(
     let mut valid: Vec<(StatutModeration, Ressource)> = Vec::new();
     let mut seen = HashSet::new();
     for (index, value) in raw.into_iter().enumerate() {
-        let id = value.get("id").and_then(|v| v.as_str()).map_or_else(|| format!("ressource n°{}", index + 1), str::to_owned);
+        let id = value
+            .get("id")
+            .and_then(|v| v.as_str())
+            .map_or_else(|| format!("ressource n°{}", index + 1), str::to_owned);
         let location = format!("{file} {id}");
         let dto: RessourceDto = match serde_json::from_value(value) {
             Ok(d) => d,
             Err(e) => {
-                anomalies.push(Anomaly { location, problem: format!("ressource écartée : {e}") });
+                anomalies.push(Anomaly {
+                    location,
+                    problem: format!("ressource écartée : {e}"),
+                });
                 continue;
             }
         };
         match ressource(dto, provenance) {
             Ok((_, r)) if !seen.insert(r.id.clone()) => {
-                anomalies.push(Anomaly { location, problem: "champ id : identifiant en double, ressource écartée".into() });
+                anomalies.push(Anomaly {
+                    location,
+                    problem: "champ id : identifiant en double, ressource écartée".into(),
+                });
             }
             Ok(ok) => valid.push(ok),
-            Err(v) => anomalies.push(Anomaly { location, problem: format!("champ {} : {}, ressource écartée", v.field, v.rule) }),
+            Err(v) => anomalies.push(Anomaly {
+                location,
+                problem: format!("champ {} : {}, ressource écartée", v.field, v.rule),
+            }),
         }
     }
     let ids: HashSet<String> = valid.iter().map(|(_, r)| r.id.clone()).collect();
     let mut published = BTreeMap::new();
     for (statut, r) in valid {
         if let Some(parent) = r.parent_id.as_ref().filter(|p| !ids.contains(*p)) {
-            anomalies.push(Anomaly { location: format!("{file} {}", r.id), problem: format!("champ parent_id : « {parent} » n'existe pas dans l'export, ressource écartée") });
+            anomalies.push(Anomaly {
+                location: format!("{file} {}", r.id),
+                problem: format!(
+                    "champ parent_id : « {parent} » n'existe pas dans l'export, ressource écartée"
+                ),
+            });
             continue;
         }
         if statut == StatutModeration::Publiee {

@@ -105,13 +105,29 @@ pub(crate) struct ContactDto {
 
 /// Reads the document envelope; records stay raw until mapped one by one.
 pub(crate) fn read_document(name: &str, bytes: &[u8]) -> Result<Document, AdapterError> {
-    let doc: Document = serde_json::from_slice(bytes)
-        .map_err(|e| AdapterError::invalid(SOURCE, format!("{name}:{}", e.line()), format!("JSON invalide : {e}")))?;
+    let doc: Document = serde_json::from_slice(bytes).map_err(|e| {
+        AdapterError::invalid(
+            SOURCE,
+            format!("{name}:{}", e.line()),
+            format!("JSON invalide : {e}"),
+        )
+    })?;
     if doc.format != "repere-metiers-export" {
-        return Err(AdapterError::invalid(SOURCE, name, format!("format « {} » : « repere-metiers-export » attendu", doc.format)));
+        return Err(AdapterError::invalid(
+            SOURCE,
+            name,
+            format!(
+                "format « {} » : « repere-metiers-export » attendu",
+                doc.format
+            ),
+        ));
     }
     if !doc.version.starts_with("1.") {
-        return Err(AdapterError::invalid(SOURCE, name, format!("version « {} » : seule la version 1.x est lue", doc.version)));
+        return Err(AdapterError::invalid(
+            SOURCE,
+            name,
+            format!("version « {} » : seule la version 1.x est lue", doc.version),
+        ));
     }
     Ok(doc)
 }

@@ -6,14 +6,16 @@ use passerelle_core::testkit::{Expectations, check_adapter};
 use super::*;
 
 async fn sample() -> RepereMetiersAdapter {
-    let adapter = RepereMetiersAdapter::new(&RepereMetiersConfig::default(), Clock::system()).unwrap();
+    let adapter =
+        RepereMetiersAdapter::new(&RepereMetiersConfig::default(), Clock::system()).unwrap();
     adapter.refresh().await.unwrap();
     adapter
 }
 
 #[tokio::test]
 async fn sample_passes_the_adapter_contract() {
-    let adapter = RepereMetiersAdapter::new(&RepereMetiersConfig::default(), Clock::system()).unwrap();
+    let adapter =
+        RepereMetiersAdapter::new(&RepereMetiersConfig::default(), Clock::system()).unwrap();
     let broad = RessourceFilter::default();
     let expect = Expectations {
         known: vec!["RM-000101".to_owned(), "RM-000105".to_owned()],
@@ -27,9 +29,15 @@ async fn sample_passes_the_adapter_contract() {
 #[tokio::test]
 async fn only_published_resources_are_served_and_contacts_need_consent() {
     let adapter = sample().await;
-    let all = adapter.search(&RessourceFilter::default(), PageRequest::ALL).await.unwrap();
+    let all = adapter
+        .search(&RessourceFilter::default(), PageRequest::ALL)
+        .await
+        .unwrap();
     assert_eq!(all.total, 22, "22 published of 24");
-    let hidden = adapter.fetch(&["RM-000304".to_owned(), "RM-000204".to_owned()]).await.unwrap();
+    let hidden = adapter
+        .fetch(&["RM-000304".to_owned(), "RM-000204".to_owned()])
+        .await
+        .unwrap();
     assert!(hidden.is_empty(), "en_attente and retiree are never served");
     let raw: serde_json::Value = serde_json::from_slice(SAMPLE[0].bytes).unwrap();
     let refused_consent: Vec<&str> = raw["ressources"]
@@ -42,11 +50,18 @@ async fn only_published_resources_are_served_and_contacts_need_consent() {
     assert!(!refused_consent.is_empty());
     for id in refused_consent {
         if let Some(r) = all.hits.iter().find(|h| h.record.id == id) {
-            assert!(r.record.contact.is_none(), "{id}: contact served without consent");
+            assert!(
+                r.record.contact.is_none(),
+                "{id}: contact served without consent"
+            );
         }
     }
-    assert!(all.hits.iter().any(|h| h.record.contact.is_some()), "consented contacts are served");
-    let categories: std::collections::HashSet<_> = all.hits.iter().map(|h| h.record.categorie).collect();
+    assert!(
+        all.hits.iter().any(|h| h.record.contact.is_some()),
+        "consented contacts are served"
+    );
+    let categories: std::collections::HashSet<_> =
+        all.hits.iter().map(|h| h.record.categorie).collect();
     assert_eq!(categories.len(), 6, "the six categories");
 }
 
@@ -77,19 +92,32 @@ async fn invalid_records_are_skipped_and_reported_with_id_field_and_rule() {
         record("RM-000006", "quiz", serde_json::json!({})),
     ]});
     std::fs::write(&path, serde_json::to_vec(&doc).unwrap()).unwrap();
-    let config = RepereMetiersConfig { mode: Mode::Snapshot, path: Some(path), ..RepereMetiersConfig::default() };
+    let config = RepereMetiersConfig {
+        mode: Mode::Snapshot,
+        path: Some(path),
+        ..RepereMetiersConfig::default()
+    };
     let adapter = RepereMetiersAdapter::new(&config, Clock::system()).unwrap();
     adapter.refresh().await.unwrap();
     let health = adapter.health();
-    assert_eq!(health.records, 1, "only RM-000001 is valid (unknown fields ignored)");
+    assert_eq!(
+        health.records, 1,
+        "only RM-000001 is valid (unknown fields ignored)"
+    );
     let find = |id: &str, needle: &str| {
         assert!(
-            health.anomalies.iter().any(|a| a.location.ends_with(id) && a.problem.contains(needle)),
+            health
+                .anomalies
+                .iter()
+                .any(|a| a.location.ends_with(id) && a.problem.contains(needle)),
             "{id}: {needle} not in {:?}",
             health.anomalies
         );
     };
-    find("RM-000002", "champ dates : un événement exige au moins une date");
+    find(
+        "RM-000002",
+        "champ dates : un événement exige au moins une date",
+    );
     find("RM-000003", "champ gratuit");
     find("RM-000004", "champ codes_rome : code ROME « K15 » invalide");
     find("RM-000001", "identifiant en double");
@@ -102,8 +130,26 @@ async fn invalid_records_are_skipped_and_reported_with_id_field_and_rule() {
 async fn upcoming_filter_follows_the_given_day() {
     let adapter = sample().await;
     let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
-    let early = adapter.search(&RessourceFilter { a_venir_le: Some(day(2024, 1, 1)), ..RessourceFilter::default() }, PageRequest::ALL).await.unwrap();
-    let late = adapter.search(&RessourceFilter { a_venir_le: Some(day(2029, 1, 1)), ..RessourceFilter::default() }, PageRequest::ALL).await.unwrap();
+    let early = adapter
+        .search(
+            &RessourceFilter {
+                a_venir_le: Some(day(2024, 1, 1)),
+                ..RessourceFilter::default()
+            },
+            PageRequest::ALL,
+        )
+        .await
+        .unwrap();
+    let late = adapter
+        .search(
+            &RessourceFilter {
+                a_venir_le: Some(day(2029, 1, 1)),
+                ..RessourceFilter::default()
+            },
+            PageRequest::ALL,
+        )
+        .await
+        .unwrap();
     assert_eq!(early.total, 22);
     assert!(late.total < early.total);
     assert!(late.hits.iter().all(|h| h.record.dates.is_empty()));

@@ -17,7 +17,9 @@ mod snapshot;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use passerelle_core::adapter::{Adapter, Hit, PageRequest, RefreshOutcome, SearchPage, SourceHealth};
+use passerelle_core::adapter::{
+    Adapter, Hit, PageRequest, RefreshOutcome, SearchPage, SourceHealth,
+};
 use passerelle_core::config::{ConfigError, SourceConfig};
 use passerelle_core::model::Metier;
 use passerelle_core::snapshot::{Dataset, EmbeddedFile, LoadContext, RawFiles, Snapshot};
@@ -40,7 +42,10 @@ pub const DESCRIPTOR: SourceDescriptor = SourceDescriptor {
 
 macro_rules! sample_file {
     ($name:literal) => {
-        EmbeddedFile { name: $name, bytes: include_bytes!(concat!("../sample/", $name)) }
+        EmbeddedFile {
+            name: $name,
+            bytes: include_bytes!(concat!("../sample/", $name)),
+        }
     };
 }
 
@@ -98,7 +103,9 @@ impl RomeAdapter {
     /// An adapter for the configuration; the data loads on the first [`Adapter::refresh`].
     pub fn new(config: &RomeConfig, clock: Clock) -> Result<Self, ConfigError> {
         let origin = config.origin(SOURCE, SAMPLE, false)?;
-        Ok(Self { snapshot: Snapshot::new(DESCRIPTOR, origin, clock) })
+        Ok(Self {
+            snapshot: Snapshot::new(DESCRIPTOR, origin, clock),
+        })
     }
 }
 
@@ -111,23 +118,44 @@ impl Adapter for RomeAdapter {
         self.snapshot.descriptor()
     }
 
-    async fn fetch(&self, keys: &[CodeRome]) -> Result<HashMap<CodeRome, Arc<Metier>>, AdapterError> {
+    async fn fetch(
+        &self,
+        keys: &[CodeRome],
+    ) -> Result<HashMap<CodeRome, Arc<Metier>>, AdapterError> {
         let data = self.snapshot.current()?;
-        Ok(keys.iter().filter_map(|k| data.metiers.get(k).map(|m| (k.clone(), Arc::clone(m)))).collect())
+        Ok(keys
+            .iter()
+            .filter_map(|k| data.metiers.get(k).map(|m| (k.clone(), Arc::clone(m))))
+            .collect())
     }
 
-    async fn search(&self, filter: &RomeFilter, page: PageRequest) -> Result<SearchPage<Arc<Metier>>, AdapterError> {
+    async fn search(
+        &self,
+        filter: &RomeFilter,
+        page: PageRequest,
+    ) -> Result<SearchPage<Arc<Metier>>, AdapterError> {
         let data = self.snapshot.current()?;
         let query = filter.texte.as_deref().map(fold).filter(|q| !q.is_empty());
         let upper = |s: &Option<String>| s.as_deref().map(|v| v.trim().to_ascii_uppercase());
-        let (gd, dp) = (upper(&filter.code_grand_domaine), upper(&filter.code_domaine_professionnel));
+        let (gd, dp) = (
+            upper(&filter.code_grand_domaine),
+            upper(&filter.code_domaine_professionnel),
+        );
         // Label matches rank before appellation-only matches; code order otherwise.
         let mut ranked: Vec<(u8, &Arc<Metier>)> = data
             .metiers
             .values()
             .filter(|m| gd.as_ref().is_none_or(|g| &m.grand_domaine.code == g))
-            .filter(|m| dp.as_ref().is_none_or(|d| &m.domaine_professionnel.code == d))
-            .filter(|m| filter.code_rome_parent.as_ref().is_none_or(|p| m.code_rome_parent.as_ref() == Some(p)))
+            .filter(|m| {
+                dp.as_ref()
+                    .is_none_or(|d| &m.domaine_professionnel.code == d)
+            })
+            .filter(|m| {
+                filter
+                    .code_rome_parent
+                    .as_ref()
+                    .is_none_or(|p| m.code_rome_parent.as_ref() == Some(p))
+            })
             .filter_map(|m| match &query {
                 None => Some((0, m)),
                 Some(q) => {
@@ -141,7 +169,12 @@ impl Adapter for RomeAdapter {
             })
             .collect();
         ranked.sort_by_key(|(rank, _)| *rank);
-        Ok(page.slice(ranked.into_iter().map(|(_, m)| Hit::new(Arc::clone(m))).collect()))
+        Ok(page.slice(
+            ranked
+                .into_iter()
+                .map(|(_, m)| Hit::new(Arc::clone(m)))
+                .collect(),
+        ))
     }
 
     fn health(&self) -> SourceHealth {

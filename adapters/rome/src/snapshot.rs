@@ -42,9 +42,15 @@ pub(crate) struct DomaineRow {
     pub code_rome: String,
     pub code_grand_domaine: String,
     pub libelle_grand_domaine: String,
-    #[serde(rename = "code_domaine_professionel", alias = "code_domaine_professionnel")]
+    #[serde(
+        rename = "code_domaine_professionel",
+        alias = "code_domaine_professionnel"
+    )]
     pub code_domaine_professionnel: String,
-    #[serde(rename = "libelle_domaine_professionel", alias = "libelle_domaine_professionnel")]
+    #[serde(
+        rename = "libelle_domaine_professionel",
+        alias = "libelle_domaine_professionnel"
+    )]
     pub libelle_domaine_professionnel: String,
 }
 
@@ -123,7 +129,9 @@ pub(crate) fn read_export(files: &RawFiles) -> Result<Export, AdapterError> {
 }
 
 fn optional<T: DeserializeOwned>(files: &RawFiles, name: &str) -> Result<Rows<T>, AdapterError> {
-    files.get(name).map_or(Ok(Vec::new()), |bytes| read_csv(name, bytes))
+    files
+        .get(name)
+        .map_or(Ok(Vec::new()), |bytes| read_csv(name, bytes))
 }
 
 /// Decodes a file: UTF-8 when it is valid UTF-8, ISO-8859-15 otherwise (the NAF tree of the real export).
@@ -131,17 +139,25 @@ pub(crate) fn decode(bytes: &[u8]) -> Cow<'_, str> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     match std::str::from_utf8(bytes) {
         Ok(s) => Cow::Borrowed(s),
-        Err(_) => encoding_rs::ISO_8859_15.decode_without_bom_handling(bytes).0,
+        Err(_) => {
+            encoding_rs::ISO_8859_15
+                .decode_without_bom_handling(bytes)
+                .0
+        }
     }
 }
 
 fn read_csv<T: DeserializeOwned>(name: &str, bytes: &[u8]) -> Result<Rows<T>, AdapterError> {
     let text = decode(bytes);
-    let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(text.as_bytes());
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(text.as_bytes());
     let csv_error = |e: csv::Error| {
         let line = e.position().map_or(1, csv::Position::line);
         let problem = match e.kind() {
-            csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
+            csv::ErrorKind::UnequalLengths {
+                expected_len, len, ..
+            } => {
                 format!("{len} champs au lieu des {expected_len} de l'en-tête")
             }
             _ => e.to_string(),
@@ -154,13 +170,26 @@ fn read_csv<T: DeserializeOwned>(name: &str, bytes: &[u8]) -> Result<Rows<T>, Ad
     while reader.read_record(&mut record).map_err(csv_error)? {
         // The line a record starts on (records may span several lines).
         let line = record.position().map_or(0, csv::Position::line);
-        let row = record.deserialize::<T>(Some(&headers)).map_err(|e| match e.kind() {
-            csv::ErrorKind::Deserialize { err, .. } => {
-                let column = err.field().and_then(|i| headers.get(i as usize)).map(|h| format!(" (colonne {h})"));
-                AdapterError::invalid(SOURCE, format!("{name}:{line}"), format!("ligne mal formée{} : {}", column.unwrap_or_default(), err.kind()))
-            }
-            _ => csv_error(e),
-        })?;
+        let row = record
+            .deserialize::<T>(Some(&headers))
+            .map_err(|e| match e.kind() {
+                csv::ErrorKind::Deserialize { err, .. } => {
+                    let column = err
+                        .field()
+                        .and_then(|i| headers.get(i as usize))
+                        .map(|h| format!(" (colonne {h})"));
+                    AdapterError::invalid(
+                        SOURCE,
+                        format!("{name}:{line}"),
+                        format!(
+                            "ligne mal formée{} : {}",
+                            column.unwrap_or_default(),
+                            err.kind()
+                        ),
+                    )
+                }
+                _ => csv_error(e),
+            })?;
         rows.push((line, row));
     }
     Ok(rows)
@@ -202,8 +231,13 @@ mod tests {
     #[test]
     fn malformed_file_names_file_and_line() {
         let bytes = b"\"code_rome\",\"code_rome_cible\",\"numero_ordre\"\n\"A1101\",\"A1102\",\"6\"\n\"A1101\",\"A1201\"\n";
-        let err = read_csv::<MobiliteRow>(MOBILITES, bytes).unwrap_err().to_string();
-        assert!(err.contains("unix_rubrique_mobilite_v460_utf8.csv:3"), "{err}");
+        let err = read_csv::<MobiliteRow>(MOBILITES, bytes)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("unix_rubrique_mobilite_v460_utf8.csv:3"),
+            "{err}"
+        );
         assert!(err.contains("2 champs au lieu des 3"), "{err}");
     }
 }

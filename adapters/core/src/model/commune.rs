@@ -23,7 +23,10 @@ impl GeoPoint {
             && longitude.is_finite()
             && (-90.0..=90.0).contains(&latitude)
             && (-180.0..=180.0).contains(&longitude);
-        ok.then_some(Self { latitude, longitude })
+        ok.then_some(Self {
+            latitude,
+            longitude,
+        })
     }
 
     /// Great-circle distance in kilometres (haversine formula).

@@ -8,11 +8,14 @@ mod onisep;
 mod ressource;
 
 pub use commune::{Commune, GeoPoint};
-pub use formation::{ActionFormation, Certification, Formation, FormacodeIndexe, Lieu, Organisme, Session};
+pub use formation::{
+    ActionFormation, Certification, FormacodeIndexe, Formation, Lieu, Organisme, Session,
+};
 pub use metier::{Appellation, Metier, Transitions};
 pub use onisep::{DomaineOnisep, FicheOnisep, Publication};
 pub use ressource::{
-    CategorieRessource, Contact, Creneau, Lien, Modalite, Operateur, Public, Ressource, StatutModeration, TypeOperateur,
+    CategorieRessource, Contact, Creneau, Lien, Modalite, Operateur, Public, Ressource,
+    StatutModeration, TypeOperateur,
 };
 
 /// A code with its label, as the référentiels publish them (a domaine professionnel, a code-list entry…).
@@ -27,6 +30,9 @@ pub struct CodeLibelle {
 impl CodeLibelle {
     /// A code with a known label.
     pub fn new(code: impl Into<String>, libelle: impl Into<String>) -> Self {
-        Self { code: code.into(), libelle: Some(libelle.into()) }
+        Self {
+            code: code.into(),
+            libelle: Some(libelle.into()),
+        }
     }
 }

@@ -37,6 +37,10 @@ pub enum StatutModeration {
 }
 
 /// Who a resource is for.
+#[allow(
+    clippy::enum_variant_names,
+    reason = "« tout public » is the charter's own term"
+)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Public {
     /// Pupils of collège.
