@@ -1,0 +1,133 @@
+//! GraphQL over HTTP: GET and POST, media types, request errors, health, graceful shutdown.
+
+use serde_json::{Value, json};
+
+use crate::helpers::{errors, spawn_app};
+
+#[tokio::test]
+async fn get_runs_queries() {
+    let app = spawn_app().await;
+    let r = app
+        .client
+        .get(format!("{}/graphql", app.base))
+        .query(&[("query", "{ sources { id } }")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/json");
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["data"]["sources"].as_array().unwrap().len(), 5);
+}
+
+#[tokio::test]
+async fn media_types_are_negotiated() {
+    let app = spawn_app().await;
+    let post = |accept: &'static str, query: &'static str| {
+        app.client
+            .post(format!("{}/graphql", app.base))
+            .header("accept", accept)
+            .json(&json!({ "query": query }))
+            .send()
+    };
+    let ok = post("application/graphql-response+json", "{ sources { id } }")
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+    assert!(
+        ok.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/graphql-response+json")
+    );
+    let invalid = post("application/graphql-response+json", "{ inconnu }")
+        .await
+        .unwrap();
+    assert_eq!(
+        invalid.status(),
+        400,
+        "an invalid document is a 400 under graphql-response+json"
+    );
+    let body: Value = invalid.json().await.unwrap();
+    assert!(
+        body.get("data").is_none() && !errors(&body).is_empty(),
+        "{body}"
+    );
+    let legacy = post("application/json", "{ inconnu }").await.unwrap();
+    assert_eq!(legacy.status(), 200, "…and a 200 under application/json");
+    let syntax = post("application/graphql-response+json", "{ sources { id }")
+        .await
+        .unwrap();
+    assert_eq!(syntax.status(), 400);
+}
+
+#[tokio::test]
+async fn only_json_posts_execute() {
+    let app = spawn_app().await;
+    for content_type in [
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data; boundary=x",
+    ] {
+        let r = app
+            .client
+            .post(format!("{}/graphql", app.base))
+            .header("content-type", content_type)
+            .body(r#"{"query":"{ sources { id } }"}"#)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 415, "{content_type} must not execute (CSRF)");
+        let body: Value = r.json().await.unwrap();
+        assert!(
+            body["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("application/json")
+        );
+    }
+    let broken = app
+        .client
+        .post(format!("{}/graphql", app.base))
+        .header("content-type", "application/json")
+        .body("{")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(broken.status(), 400);
+}
+
+#[tokio::test]
+async fn health_endpoints() {
+    let app = spawn_app().await;
+    let live = app
+        .client
+        .get(format!("{}/health/live", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(live.status(), 200);
+    let ready: Value = app
+        .client
+        .get(format!("{}/health/ready", app.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ready["pret"], true);
+    assert_eq!(ready["sources"].as_array().unwrap().len(), 5);
+}
+
+#[tokio::test]
+async fn shutdown_is_graceful() {
+    let app = spawn_app().await;
+    let base = app.base.clone();
+    app.stop().await;
+    let after = reqwest::Client::new()
+        .get(format!("{base}/health/live"))
+        .send()
+        .await;
+    assert!(after.is_err(), "the listener is closed after shutdown");
+}

@@ -1,0 +1,10 @@
+//! Integration tests: the real application on port 0, queried over HTTP; upstreams are real HTTP
+//! servers on 127.0.0.1 serving the sources' real formats.
+
+mod helpers;
+
+mod graphql_http;
+mod playground;
+mod query;
+mod schema;
+mod sources;
