@@ -64,15 +64,13 @@ pub async fn spawn_app() -> TestApp {
 impl TestApp {
     pub async fn wait_ready(&self) {
         for _ in 0..200 {
-            if let Ok(r) = self
+            let ready = self
                 .client
                 .get(format!("{}/health/ready", self.base))
                 .send()
-                .await
-            {
-                if r.status().is_success() {
-                    return;
-                }
+                .await;
+            if ready.is_ok_and(|r| r.status().is_success()) {
+                return;
             }
             tokio::time::sleep(Duration::from_millis(25)).await;
         }

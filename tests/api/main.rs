@@ -1,6 +1,11 @@
 //! Integration tests: the real application on port 0, queried over HTTP; upstreams are real HTTP
 //! servers on 127.0.0.1 serving the sources' real formats.
 
+#![allow(
+    clippy::unwrap_used,
+    reason = "a test that cannot go on should stop at once"
+)]
+
 mod helpers;
 
 mod graphql_http;

@@ -6,8 +6,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
+use passerelle_core::SourceStatus;
 use passerelle_core::config::{Mode, SourceConfig};
-use passerelle_core::{Adapter, SourceStatus};
 use serde_json::json;
 use tokio::io::AsyncWriteExt;
 

@@ -13,8 +13,14 @@ use std::time::Duration;
 use arc_swap::ArcSwapOption;
 use chrono::{DateTime, Utc};
 
-use crate::adapter::{Anomaly, RefreshOutcome, SourceHealth, SourceStatus};
+use std::collections::HashMap;
+use std::hash::Hash;
+
+use crate::adapter::{
+    Adapter, Anomaly, PageRequest, RefreshOutcome, SearchPage, SourceHealth, SourceStatus,
+};
 use crate::clock::Clock;
+use crate::config::{ConfigError, SourceConfig};
 use crate::error::{AdapterError, SourceId, redact_url};
 use crate::provenance::SourceDescriptor;
 
@@ -111,6 +117,11 @@ pub struct LoadContext {
 
 /// A dataset parsed whole from raw files.
 pub trait Dataset: Sized + Send + Sync + 'static {
+    /// The source the dataset comes from.
+    const DESCRIPTOR: SourceDescriptor;
+    /// The embedded sample, in the source's real format.
+    const SAMPLE: &'static [EmbeddedFile];
+
     /// Parses raw files. Problems that affect single records are kept as anomalies; problems that make
     /// the data unusable are errors naming the file, the line and the rule.
     fn parse(files: &RawFiles, ctx: &LoadContext) -> Result<Self, AdapterError>;
@@ -124,6 +135,20 @@ pub trait Dataset: Sized + Send + Sync + 'static {
     fn anomalies(&self) -> &[Anomaly] {
         &[]
     }
+}
+
+/// A dataset that answers the adapter contract's questions from memory.
+pub trait Indexed: Dataset {
+    /// Key of the main record.
+    type Key: Clone + Eq + Hash + Send + Sync + std::fmt::Debug + 'static;
+    /// The main record, shared.
+    type Record: Clone + Send + Sync + 'static;
+    /// Search criteria.
+    type Filter: Send + Sync;
+    /// The record of a key, if it exists.
+    fn get(&self, key: &Self::Key) -> Option<Self::Record>;
+    /// The hits of a search, in the source's documented order.
+    fn search(&self, filter: &Self::Filter, page: PageRequest) -> SearchPage<Self::Record>;
 }
 
 #[derive(Debug, Default)]
@@ -149,8 +174,16 @@ pub struct Snapshot<D> {
 const DOWNLOAD_TIMEOUT: Duration = Duration::from_secs(300);
 
 impl<D: Dataset> Snapshot<D> {
-    /// An empty snapshot; call [`Snapshot::refresh`] to load it.
-    pub fn new(descriptor: SourceDescriptor, origin: Origin, clock: Clock) -> Self {
+    /// The snapshot a source's configuration asks for (`sample` or `snapshot` mode); empty until the
+    /// first [`Snapshot::refresh`].
+    pub fn new(config: &SourceConfig, clock: Clock) -> Result<Self, ConfigError> {
+        let origin = config.origin(D::DESCRIPTOR.id, D::SAMPLE, false)?;
+        Ok(Self::with_origin(origin, clock))
+    }
+
+    /// An empty snapshot read from `origin`.
+    pub fn with_origin(origin: Origin, clock: Clock) -> Self {
+        let descriptor = D::DESCRIPTOR;
         let http = reqwest::Client::builder()
             .timeout(DOWNLOAD_TIMEOUT)
             .user_agent(concat!("passerelle/", env!("CARGO_PKG_VERSION")))
@@ -341,6 +374,40 @@ impl<D: Dataset> Snapshot<D> {
                 .map(|d| d.anomalies().to_vec())
                 .unwrap_or_default(),
         }
+    }
+}
+
+impl<D: Indexed> Adapter for Snapshot<D> {
+    type Key = D::Key;
+    type Record = D::Record;
+    type Filter = D::Filter;
+
+    fn descriptor(&self) -> &SourceDescriptor {
+        &self.descriptor
+    }
+
+    async fn fetch(&self, keys: &[D::Key]) -> Result<HashMap<D::Key, D::Record>, AdapterError> {
+        let data = self.current()?;
+        Ok(keys
+            .iter()
+            .filter_map(|k| data.get(k).map(|r| (k.clone(), r)))
+            .collect())
+    }
+
+    async fn search(
+        &self,
+        filter: &D::Filter,
+        page: PageRequest,
+    ) -> Result<SearchPage<D::Record>, AdapterError> {
+        Ok(self.current()?.search(filter, page))
+    }
+
+    fn health(&self) -> SourceHealth {
+        Snapshot::health(self)
+    }
+
+    async fn refresh(&self) -> Result<RefreshOutcome, AdapterError> {
+        Snapshot::refresh(self).await
     }
 }
 

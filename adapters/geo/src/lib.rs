@@ -15,15 +15,13 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
-use passerelle_core::adapter::{
-    Adapter, Hit, PageRequest, RefreshOutcome, SearchPage, SourceHealth,
-};
-use passerelle_core::config::{ConfigError, SourceConfig};
+use passerelle_core::adapter::{Hit, PageRequest, SearchPage};
+use passerelle_core::config::SourceConfig;
 use passerelle_core::model::{CodeLibelle, Commune, GeoPoint};
-use passerelle_core::snapshot::{Dataset, EmbeddedFile, LoadContext, RawFiles, Snapshot};
+use passerelle_core::snapshot::{Dataset, EmbeddedFile, Indexed, LoadContext, RawFiles, Snapshot};
 use passerelle_core::text::{fold, matches_words};
 use passerelle_core::{
-    AdapterError, Anomaly, Clock, CodeDepartement, CodeInsee, Provenance, SourceDescriptor,
+    AdapterError, Anomaly, CodeDepartement, CodeInsee, Provenance, SourceDescriptor,
 };
 use serde::Deserialize;
 
@@ -103,6 +101,9 @@ fn territory(code: &CodeInsee) -> (CodeLibelle, Option<CodeLibelle>) {
 }
 
 impl Dataset for GeoData {
+    const DESCRIPTOR: SourceDescriptor = DESCRIPTOR;
+    const SAMPLE: &'static [EmbeddedFile] = SAMPLE;
+
     fn parse(files: &RawFiles, ctx: &LoadContext) -> Result<Self, AdapterError> {
         let (name, bytes) = files.single(SOURCE)?;
         let text = match std::str::from_utf8(bytes) {
@@ -264,50 +265,21 @@ pub struct GeoFilter {
     pub code_postal: Option<String>,
 }
 
-/// The communes adapter.
-#[derive(Debug)]
-pub struct GeoAdapter {
-    snapshot: Snapshot<GeoData>,
-}
+/// The communes adapter: the référentiel held in memory (`sample` and `snapshot` modes).
+pub type GeoAdapter = Snapshot<GeoData>;
 
-impl GeoAdapter {
-    /// An adapter for the configuration; the data loads on the first [`Adapter::refresh`].
-    pub fn new(config: &GeoConfig, clock: Clock) -> Result<Self, ConfigError> {
-        let origin = config.origin(SOURCE, SAMPLE, false)?;
-        Ok(Self {
-            snapshot: Snapshot::new(DESCRIPTOR, origin, clock),
-        })
-    }
-}
-
-impl Adapter for GeoAdapter {
+impl Indexed for GeoData {
     type Key = CodeInsee;
     type Record = Arc<Commune>;
     type Filter = GeoFilter;
 
-    fn descriptor(&self) -> &SourceDescriptor {
-        self.snapshot.descriptor()
+    fn get(&self, key: &CodeInsee) -> Option<Arc<Commune>> {
+        self.communes.get(key).cloned()
     }
 
-    async fn fetch(
-        &self,
-        keys: &[CodeInsee],
-    ) -> Result<HashMap<CodeInsee, Arc<Commune>>, AdapterError> {
-        let data = self.snapshot.current()?;
-        Ok(keys
-            .iter()
-            .filter_map(|k| data.communes.get(k).map(|c| (k.clone(), Arc::clone(c))))
-            .collect())
-    }
-
-    async fn search(
-        &self,
-        filter: &GeoFilter,
-        page: PageRequest,
-    ) -> Result<SearchPage<Arc<Commune>>, AdapterError> {
-        let data = self.snapshot.current()?;
+    fn search(&self, filter: &GeoFilter, page: PageRequest) -> SearchPage<Arc<Commune>> {
         let query = filter.nom.as_deref().map(fold).filter(|q| !q.is_empty());
-        let hits = data
+        let hits = self
             .communes
             .values()
             .filter(|c| {
@@ -324,22 +296,14 @@ impl Adapter for GeoAdapter {
             })
             .filter(|c| {
                 query.as_ref().is_none_or(|q| {
-                    data.folded_names
+                    self.folded_names
                         .get(&c.code_insee)
                         .is_some_and(|n| matches_words(n, q))
                 })
             })
             .map(|c| Hit::new(Arc::clone(c)))
             .collect();
-        Ok(page.slice(hits))
-    }
-
-    fn health(&self) -> SourceHealth {
-        self.snapshot.health()
-    }
-
-    async fn refresh(&self) -> Result<RefreshOutcome, AdapterError> {
-        self.snapshot.refresh().await
+        page.slice(hits)
     }
 }
 

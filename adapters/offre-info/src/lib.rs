@@ -17,18 +17,14 @@ mod code_lists;
 mod mapping;
 mod xml;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use passerelle_core::adapter::{
-    Adapter, Hit, PageRequest, RefreshOutcome, SearchPage, SourceHealth,
-};
-use passerelle_core::config::{ConfigError, SourceConfig};
+use passerelle_core::adapter::{Hit, PageRequest, SearchPage};
+use passerelle_core::config::SourceConfig;
 use passerelle_core::model::{ActionFormation, GeoPoint};
-use passerelle_core::snapshot::{Dataset, EmbeddedFile, LoadContext, RawFiles, Snapshot};
-use passerelle_core::{
-    AdapterError, Anomaly, Clock, CodeRome, Formacode, Provenance, SourceDescriptor,
-};
+use passerelle_core::snapshot::{Dataset, EmbeddedFile, Indexed, LoadContext, RawFiles, Snapshot};
+use passerelle_core::{AdapterError, Anomaly, CodeRome, Formacode, Provenance, SourceDescriptor};
 
 /// Source id.
 pub const SOURCE: &str = "offre-info";
@@ -60,6 +56,9 @@ pub struct OffreData {
 }
 
 impl Dataset for OffreData {
+    const DESCRIPTOR: SourceDescriptor = DESCRIPTOR;
+    const SAMPLE: &'static [EmbeddedFile] = SAMPLE;
+
     fn parse(files: &RawFiles, ctx: &LoadContext) -> Result<Self, AdapterError> {
         let (name, bytes) = files.single(SOURCE)?;
         let provenance = Provenance::new(&ctx.descriptor, None, ctx.fetched_at);
@@ -124,50 +123,21 @@ pub struct OffreFilter {
     pub autour: Option<Autour>,
 }
 
-/// The Offre Info adapter.
-#[derive(Debug)]
-pub struct OffreInfoAdapter {
-    snapshot: Snapshot<OffreData>,
-}
+/// The Offre Info adapter: the offers held in memory (`sample` and `snapshot` modes).
+pub type OffreInfoAdapter = Snapshot<OffreData>;
 
-impl OffreInfoAdapter {
-    /// An adapter for the configuration; the data loads on the first [`Adapter::refresh`].
-    pub fn new(config: &OffreInfoConfig, clock: Clock) -> Result<Self, ConfigError> {
-        let origin = config.origin(SOURCE, SAMPLE, false)?;
-        Ok(Self {
-            snapshot: Snapshot::new(DESCRIPTOR, origin, clock),
-        })
-    }
-}
-
-impl Adapter for OffreInfoAdapter {
+impl Indexed for OffreData {
     type Key = String;
     type Record = Arc<ActionFormation>;
     type Filter = OffreFilter;
 
-    fn descriptor(&self) -> &SourceDescriptor {
-        self.snapshot.descriptor()
+    fn get(&self, key: &String) -> Option<Arc<ActionFormation>> {
+        self.actions.get(key).cloned()
     }
 
-    async fn fetch(
-        &self,
-        keys: &[String],
-    ) -> Result<HashMap<String, Arc<ActionFormation>>, AdapterError> {
-        let data = self.snapshot.current()?;
-        Ok(keys
-            .iter()
-            .filter_map(|k| data.actions.get(k).map(|a| (k.clone(), Arc::clone(a))))
-            .collect())
-    }
-
-    async fn search(
-        &self,
-        filter: &OffreFilter,
-        page: PageRequest,
-    ) -> Result<SearchPage<Arc<ActionFormation>>, AdapterError> {
-        let data = self.snapshot.current()?;
+    fn search(&self, filter: &OffreFilter, page: PageRequest) -> SearchPage<Arc<ActionFormation>> {
         let mut hits: Vec<Hit<Arc<ActionFormation>>> =
-            data.actions
+            self.actions
                 .values()
                 .filter(|a| {
                     filter.codes_rome.as_ref().is_none_or(|codes| {
@@ -200,15 +170,7 @@ impl Adapter for OffreInfoAdapter {
                     .unwrap_or(std::cmp::Ordering::Equal)
             });
         }
-        Ok(page.slice(hits))
-    }
-
-    fn health(&self) -> SourceHealth {
-        self.snapshot.health()
-    }
-
-    async fn refresh(&self) -> Result<RefreshOutcome, AdapterError> {
-        self.snapshot.refresh().await
+        page.slice(hits)
     }
 }
 

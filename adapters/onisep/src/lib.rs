@@ -12,17 +12,14 @@
 mod mapping;
 mod snapshot;
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
-use passerelle_core::adapter::{
-    Adapter, Hit, PageRequest, RefreshOutcome, SearchPage, SourceHealth,
-};
-use passerelle_core::config::{ConfigError, SourceConfig};
+use passerelle_core::adapter::{Hit, PageRequest, SearchPage};
+use passerelle_core::config::SourceConfig;
 use passerelle_core::model::FicheOnisep;
-use passerelle_core::snapshot::{Dataset, EmbeddedFile, LoadContext, RawFiles, Snapshot};
+use passerelle_core::snapshot::{Dataset, EmbeddedFile, Indexed, LoadContext, RawFiles, Snapshot};
 use passerelle_core::text::{fold, matches_words};
-use passerelle_core::{AdapterError, Anomaly, Clock, CodeRome, IdOnisep, SourceDescriptor};
+use passerelle_core::{AdapterError, Anomaly, CodeRome, IdOnisep, SourceDescriptor};
 
 pub use mapping::OnisepData;
 
@@ -48,6 +45,9 @@ pub static SAMPLE: &[EmbeddedFile] = &[EmbeddedFile {
 pub type OnisepConfig = SourceConfig;
 
 impl Dataset for OnisepData {
+    const DESCRIPTOR: SourceDescriptor = DESCRIPTOR;
+    const SAMPLE: &'static [EmbeddedFile] = SAMPLE;
+
     fn parse(files: &RawFiles, ctx: &LoadContext) -> Result<Self, AdapterError> {
         let (name, bytes) = files.single(SOURCE)?;
         Ok(mapping::build(name, snapshot::read_xml(name, bytes)?, ctx))
@@ -69,62 +69,33 @@ pub struct OnisepFilter {
     pub texte: Option<String>,
 }
 
-/// The ONISEP adapter.
-#[derive(Debug)]
-pub struct OnisepAdapter {
-    snapshot: Snapshot<OnisepData>,
-}
+/// The ONISEP adapter: Idéo-Métiers held in memory (`sample` and `snapshot` modes).
+pub type OnisepAdapter = Snapshot<OnisepData>;
 
-impl OnisepAdapter {
-    /// An adapter for the configuration; the data loads on the first [`Adapter::refresh`].
-    pub fn new(config: &OnisepConfig, clock: Clock) -> Result<Self, ConfigError> {
-        let origin = config.origin(SOURCE, SAMPLE, false)?;
-        Ok(Self {
-            snapshot: Snapshot::new(DESCRIPTOR, origin, clock),
-        })
-    }
-}
-
-impl Adapter for OnisepAdapter {
+impl Indexed for OnisepData {
     type Key = IdOnisep;
     type Record = Arc<FicheOnisep>;
     type Filter = OnisepFilter;
 
-    fn descriptor(&self) -> &SourceDescriptor {
-        self.snapshot.descriptor()
+    fn get(&self, key: &IdOnisep) -> Option<Arc<FicheOnisep>> {
+        self.fiches.get(key).cloned()
     }
 
-    async fn fetch(
-        &self,
-        keys: &[IdOnisep],
-    ) -> Result<HashMap<IdOnisep, Arc<FicheOnisep>>, AdapterError> {
-        let data = self.snapshot.current()?;
-        Ok(keys
-            .iter()
-            .filter_map(|k| data.fiches.get(k).map(|f| (k.clone(), Arc::clone(f))))
-            .collect())
-    }
-
-    async fn search(
-        &self,
-        filter: &OnisepFilter,
-        page: PageRequest,
-    ) -> Result<SearchPage<Arc<FicheOnisep>>, AdapterError> {
-        let data = self.snapshot.current()?;
+    fn search(&self, filter: &OnisepFilter, page: PageRequest) -> SearchPage<Arc<FicheOnisep>> {
         let candidates: Vec<&Arc<FicheOnisep>> = match &filter.codes_rome {
             Some(codes) => {
                 let mut ids: Vec<&IdOnisep> = codes
                     .iter()
-                    .filter_map(|c| data.by_rome.get(c))
+                    .filter_map(|c| self.by_rome.get(c))
                     .flatten()
                     .collect();
                 ids.sort();
                 ids.dedup();
                 ids.into_iter()
-                    .filter_map(|id| data.fiches.get(id))
+                    .filter_map(|id| self.fiches.get(id))
                     .collect()
             }
-            None => data.fiches.values().collect(),
+            None => self.fiches.values().collect(),
         };
         let query = filter.texte.as_deref().map(fold).filter(|q| !q.is_empty());
         let mut hits: Vec<&Arc<FicheOnisep>> = candidates
@@ -136,15 +107,7 @@ impl Adapter for OnisepAdapter {
             })
             .collect();
         hits.sort_by(|a, b| a.libelle.cmp(&b.libelle).then_with(|| a.id.cmp(&b.id)));
-        Ok(page.slice(hits.into_iter().map(|f| Hit::new(Arc::clone(f))).collect()))
-    }
-
-    fn health(&self) -> SourceHealth {
-        self.snapshot.health()
-    }
-
-    async fn refresh(&self) -> Result<RefreshOutcome, AdapterError> {
-        self.snapshot.refresh().await
+        page.slice(hits.into_iter().map(|f| Hit::new(Arc::clone(f))).collect())
     }
 }
 

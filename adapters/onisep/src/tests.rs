@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use passerelle_core::config::Mode;
 use passerelle_core::testkit::{Expectations, check_adapter};
 
+use passerelle_core::{Adapter, Clock};
+
 use super::*;
 
 fn id(s: &str) -> IdOnisep {

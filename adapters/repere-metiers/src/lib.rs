@@ -10,17 +10,15 @@
 mod mapping;
 mod snapshot;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::NaiveDate;
-use passerelle_core::adapter::{
-    Adapter, Hit, PageRequest, RefreshOutcome, SearchPage, SourceHealth,
-};
-use passerelle_core::config::{ConfigError, SourceConfig};
+use passerelle_core::adapter::{Hit, PageRequest, SearchPage};
+use passerelle_core::config::SourceConfig;
 use passerelle_core::model::{CategorieRessource, GeoPoint, Ressource};
-use passerelle_core::snapshot::{Dataset, EmbeddedFile, LoadContext, RawFiles, Snapshot};
-use passerelle_core::{AdapterError, Anomaly, Clock, CodeRome, Provenance, SourceDescriptor};
+use passerelle_core::snapshot::{Dataset, EmbeddedFile, Indexed, LoadContext, RawFiles, Snapshot};
+use passerelle_core::{AdapterError, Anomaly, CodeRome, Provenance, SourceDescriptor};
 
 /// Source id.
 pub const SOURCE: &str = "repere-metiers";
@@ -52,6 +50,9 @@ pub struct RepereData {
 }
 
 impl Dataset for RepereData {
+    const DESCRIPTOR: SourceDescriptor = DESCRIPTOR;
+    const SAMPLE: &'static [EmbeddedFile] = SAMPLE;
+
     fn parse(files: &RawFiles, ctx: &LoadContext) -> Result<Self, AdapterError> {
         let (name, bytes) = files.single(SOURCE)?;
         let doc = snapshot::read_document(name, bytes)?;
@@ -94,21 +95,8 @@ pub struct RessourceFilter {
     pub a_venir_le: Option<NaiveDate>,
 }
 
-/// The Repère Métiers adapter.
-#[derive(Debug)]
-pub struct RepereMetiersAdapter {
-    snapshot: Snapshot<RepereData>,
-}
-
-impl RepereMetiersAdapter {
-    /// An adapter for the configuration; the data loads on the first [`Adapter::refresh`].
-    pub fn new(config: &RepereMetiersConfig, clock: Clock) -> Result<Self, ConfigError> {
-        let origin = config.origin(SOURCE, SAMPLE, false)?;
-        Ok(Self {
-            snapshot: Snapshot::new(DESCRIPTOR, origin, clock),
-        })
-    }
-}
+/// The Repère Métiers adapter: the published resources held in memory (`sample` and `snapshot` modes).
+pub type RepereMetiersAdapter = Snapshot<RepereData>;
 
 /// Whether a resource still has something to come on `day` (or has no date at all).
 pub fn a_venir(r: &Ressource, day: NaiveDate) -> bool {
@@ -118,33 +106,17 @@ pub fn a_venir(r: &Ressource, day: NaiveDate) -> bool {
             .any(|c| c.fin.unwrap_or(c.debut).date_naive() >= day)
 }
 
-impl Adapter for RepereMetiersAdapter {
+impl Indexed for RepereData {
     type Key = String;
     type Record = Arc<Ressource>;
     type Filter = RessourceFilter;
 
-    fn descriptor(&self) -> &SourceDescriptor {
-        self.snapshot.descriptor()
+    fn get(&self, key: &String) -> Option<Arc<Ressource>> {
+        self.ressources.get(key).cloned()
     }
 
-    async fn fetch(
-        &self,
-        keys: &[String],
-    ) -> Result<HashMap<String, Arc<Ressource>>, AdapterError> {
-        let data = self.snapshot.current()?;
-        Ok(keys
-            .iter()
-            .filter_map(|k| data.ressources.get(k).map(|r| (k.clone(), Arc::clone(r))))
-            .collect())
-    }
-
-    async fn search(
-        &self,
-        filter: &RessourceFilter,
-        page: PageRequest,
-    ) -> Result<SearchPage<Arc<Ressource>>, AdapterError> {
-        let data = self.snapshot.current()?;
-        let mut hits: Vec<Hit<Arc<Ressource>>> = data
+    fn search(&self, filter: &RessourceFilter, page: PageRequest) -> SearchPage<Arc<Ressource>> {
+        let mut hits: Vec<Hit<Arc<Ressource>>> = self
             .ressources
             .values()
             .filter(|r| {
@@ -182,15 +154,7 @@ impl Adapter for RepereMetiersAdapter {
                     .total_cmp(&b.distance_km.unwrap_or(f64::MAX))
             });
         }
-        Ok(page.slice(hits))
-    }
-
-    fn health(&self) -> SourceHealth {
-        self.snapshot.health()
-    }
-
-    async fn refresh(&self) -> Result<RefreshOutcome, AdapterError> {
-        self.snapshot.refresh().await
+        page.slice(hits)
     }
 }
 

@@ -3,6 +3,8 @@
 use passerelle_core::config::Mode;
 use passerelle_core::testkit::{Expectations, check_adapter};
 
+use passerelle_core::{Adapter, Clock};
+
 use super::*;
 
 async fn sample() -> RepereMetiersAdapter {

@@ -14,17 +14,14 @@
 mod mapping;
 mod snapshot;
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
-use passerelle_core::adapter::{
-    Adapter, Hit, PageRequest, RefreshOutcome, SearchPage, SourceHealth,
-};
-use passerelle_core::config::{ConfigError, SourceConfig};
+use passerelle_core::adapter::{Hit, PageRequest, SearchPage};
+use passerelle_core::config::SourceConfig;
 use passerelle_core::model::Metier;
-use passerelle_core::snapshot::{Dataset, EmbeddedFile, LoadContext, RawFiles, Snapshot};
+use passerelle_core::snapshot::{Dataset, EmbeddedFile, Indexed, LoadContext, RawFiles, Snapshot};
 use passerelle_core::text::{fold, matches_words};
-use passerelle_core::{AdapterError, Anomaly, Clock, CodeRome, SourceDescriptor};
+use passerelle_core::{AdapterError, Anomaly, CodeRome, SourceDescriptor};
 
 pub use mapping::RomeData;
 
@@ -66,6 +63,9 @@ pub static SAMPLE: &[EmbeddedFile] = &[
 pub type RomeConfig = SourceConfig;
 
 impl Dataset for RomeData {
+    const DESCRIPTOR: SourceDescriptor = DESCRIPTOR;
+    const SAMPLE: &'static [EmbeddedFile] = SAMPLE;
+
     fn parse(files: &RawFiles, ctx: &LoadContext) -> Result<Self, AdapterError> {
         mapping::build(snapshot::read_export(files)?, ctx)
     }
@@ -93,48 +93,19 @@ pub struct RomeFilter {
     pub code_rome_parent: Option<CodeRome>,
 }
 
-/// The ROME adapter.
-#[derive(Debug)]
-pub struct RomeAdapter {
-    snapshot: Snapshot<RomeData>,
-}
+/// The ROME adapter: the référentiel held in memory (`sample` and `snapshot` modes).
+pub type RomeAdapter = Snapshot<RomeData>;
 
-impl RomeAdapter {
-    /// An adapter for the configuration; the data loads on the first [`Adapter::refresh`].
-    pub fn new(config: &RomeConfig, clock: Clock) -> Result<Self, ConfigError> {
-        let origin = config.origin(SOURCE, SAMPLE, false)?;
-        Ok(Self {
-            snapshot: Snapshot::new(DESCRIPTOR, origin, clock),
-        })
-    }
-}
-
-impl Adapter for RomeAdapter {
+impl Indexed for RomeData {
     type Key = CodeRome;
     type Record = Arc<Metier>;
     type Filter = RomeFilter;
 
-    fn descriptor(&self) -> &SourceDescriptor {
-        self.snapshot.descriptor()
+    fn get(&self, key: &CodeRome) -> Option<Arc<Metier>> {
+        self.metiers.get(key).cloned()
     }
 
-    async fn fetch(
-        &self,
-        keys: &[CodeRome],
-    ) -> Result<HashMap<CodeRome, Arc<Metier>>, AdapterError> {
-        let data = self.snapshot.current()?;
-        Ok(keys
-            .iter()
-            .filter_map(|k| data.metiers.get(k).map(|m| (k.clone(), Arc::clone(m))))
-            .collect())
-    }
-
-    async fn search(
-        &self,
-        filter: &RomeFilter,
-        page: PageRequest,
-    ) -> Result<SearchPage<Arc<Metier>>, AdapterError> {
-        let data = self.snapshot.current()?;
+    fn search(&self, filter: &RomeFilter, page: PageRequest) -> SearchPage<Arc<Metier>> {
         let query = filter.texte.as_deref().map(fold).filter(|q| !q.is_empty());
         let upper = |s: &Option<String>| s.as_deref().map(|v| v.trim().to_ascii_uppercase());
         let (gd, dp) = (
@@ -142,7 +113,7 @@ impl Adapter for RomeAdapter {
             upper(&filter.code_domaine_professionnel),
         );
         // Label matches rank before appellation-only matches; code order otherwise.
-        let mut ranked: Vec<(u8, &Arc<Metier>)> = data
+        let mut ranked: Vec<(u8, &Arc<Metier>)> = self
             .metiers
             .values()
             .filter(|m| gd.as_ref().is_none_or(|g| &m.grand_domaine.code == g))
@@ -159,7 +130,7 @@ impl Adapter for RomeAdapter {
             .filter_map(|m| match &query {
                 None => Some((0, m)),
                 Some(q) => {
-                    let (label, apps) = data.search_text.get(&m.code)?;
+                    let (label, apps) = self.search_text.get(&m.code)?;
                     if matches_words(label, q) {
                         Some((0, m))
                     } else {
@@ -169,20 +140,12 @@ impl Adapter for RomeAdapter {
             })
             .collect();
         ranked.sort_by_key(|(rank, _)| *rank);
-        Ok(page.slice(
+        page.slice(
             ranked
                 .into_iter()
                 .map(|(_, m)| Hit::new(Arc::clone(m)))
                 .collect(),
-        ))
-    }
-
-    fn health(&self) -> SourceHealth {
-        self.snapshot.health()
-    }
-
-    async fn refresh(&self) -> Result<RefreshOutcome, AdapterError> {
-        self.snapshot.refresh().await
+        )
     }
 }
 
