@@ -8,6 +8,7 @@ mod formation;
 pub mod loaders;
 mod metier;
 mod onisep;
+pub mod order;
 mod pagination;
 mod query;
 mod ressource;

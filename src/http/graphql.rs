@@ -7,7 +7,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use crate::graphql::{Loaders, errors};
+use crate::graphql::{Loaders, errors, order};
 use crate::http::AppState;
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
@@ -98,16 +98,15 @@ async fn execute(
     request: async_graphql::Request,
 ) -> Response {
     let query = request.query.clone();
+    let operation = request.operation_name.clone();
     let request = request.data(Loaders::new(&state.sources));
     let mut response = state.schema.execute(request).await;
-    let needs_document = response
-        .errors
-        .iter()
-        .any(|e| e.message.starts_with("Failed to parse"));
-    let document = needs_document
-        .then(|| async_graphql::parser::parse_query(&query).ok())
-        .flatten();
+    // Parsed again (cheap next to execution) to name bad arguments and to restore the query's order.
+    let document = async_graphql::parser::parse_query(&query).ok();
     let argument_error = errors::finalize(&mut response, document.as_ref());
+    if let Some(doc) = &document {
+        order::reorder(&mut response.data, doc, operation.as_deref());
+    }
     // Errors before execution (syntax, validation, bad arguments) leave no data: a request error.
     let request_error = argument_error
         || (response.data == async_graphql::Value::Null && !response.errors.is_empty());

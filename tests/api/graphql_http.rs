@@ -131,3 +131,35 @@ async fn shutdown_is_graceful() {
         .await;
     assert!(after.is_err(), "the listener is closed after shutdown");
 }
+
+#[tokio::test]
+async fn fields_come_in_the_order_of_the_query() {
+    let app = spawn_app().await;
+    // The métier's joins resolve later than the sources directory: completion order would put `z` first.
+    let query = r#"query Ordre { metier(codeRome: "M1805") { libelle ...F codeRome fichesOnisep { fiche { id } } } z: sources { id } a: commune(codeInsee: "69123") { nom } }
+                   fragment F on Metier { domaineProfessionnel { libelle code } }"#;
+    let text = app
+        .client
+        .post(format!("{}/graphql", app.base))
+        .json(&json!({ "query": query, "operationName": "Ordre" }))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let at = |needle: &str| {
+        text.find(needle)
+            .unwrap_or_else(|| panic!("{needle} missing in {text}"))
+    };
+    assert!(
+        at("\"metier\"") < at("\"z\"") && at("\"z\"") < at("\"a\""),
+        "{text}"
+    );
+    assert!(
+        at("\"libelle\":\"Dév") < at("\"domaineProfessionnel\"")
+            && at("\"domaineProfessionnel\"") < at("\"codeRome\""),
+        "{text}"
+    );
+    assert!(at("\"libelle\":\"Syst") < at("\"code\":\"M18\""), "{text}");
+}
