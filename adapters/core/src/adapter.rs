@@ -94,7 +94,7 @@ pub struct Anomaly {
     pub problem: String,
 }
 
-/// What a source reports about itself.
+/// What a source reports about itself. Cheap to clone: readiness probes ask for it often.
 #[derive(Debug, Clone)]
 pub struct SourceHealth {
     /// Status.
@@ -110,7 +110,7 @@ pub struct SourceHealth {
     /// The last load error, if the last attempt failed.
     pub last_error: Option<String>,
     /// Problems found in the data served.
-    pub anomalies: Vec<Anomaly>,
+    pub anomalies: std::sync::Arc<[Anomaly]>,
 }
 
 /// What a refresh did.

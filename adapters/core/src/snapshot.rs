@@ -154,6 +154,8 @@ pub trait Indexed: Dataset {
 #[derive(Debug, Default)]
 struct Meta {
     loaded_at: Option<DateTime<Utc>>,
+    /// The anomalies of the dataset being served, shared with every health report.
+    anomalies: Option<Arc<[Anomaly]>>,
     last_error: Option<String>,
     etag: Option<String>,
     last_modified: Option<String>,
@@ -276,9 +278,11 @@ impl<D: Dataset> Snapshot<D> {
             anomalies = dataset.anomalies().len(),
             "source chargée"
         );
+        let anomalies = dataset.anomalies().to_vec();
         self.current.store(Some(Arc::new(dataset)));
         let mut meta = self.meta();
         meta.loaded_at = Some(fetched_at);
+        meta.anomalies = Some(Arc::from(anomalies));
         // Validators are kept only once their data has loaded whole: a file that failed to parse is
         // downloaded again next time instead of being answered 304.
         if let Some((etag, last_modified)) = validators {
@@ -369,10 +373,7 @@ impl<D: Dataset> Snapshot<D> {
             version: current.as_ref().and_then(|d| d.version()),
             loaded_at: meta.loaded_at,
             last_error: meta.last_error.clone(),
-            anomalies: current
-                .as_ref()
-                .map(|d| d.anomalies().to_vec())
-                .unwrap_or_default(),
+            anomalies: meta.anomalies.clone().unwrap_or_else(|| Arc::from(Vec::new())),
         }
     }
 }
