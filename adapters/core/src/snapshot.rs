@@ -373,7 +373,10 @@ impl<D: Dataset> Snapshot<D> {
             version: current.as_ref().and_then(|d| d.version()),
             loaded_at: meta.loaded_at,
             last_error: meta.last_error.clone(),
-            anomalies: meta.anomalies.clone().unwrap_or_else(|| Arc::from(Vec::new())),
+            anomalies: meta
+                .anomalies
+                .clone()
+                .unwrap_or_else(|| Arc::from(Vec::new())),
         }
     }
 }
