@@ -39,8 +39,8 @@ pub const DESCRIPTOR: SourceDescriptor = SourceDescriptor {
 
 /// The embedded sample, in La Poste's format.
 pub static SAMPLE: &[EmbeddedFile] = &[EmbeddedFile {
-    name: "laposte_hexasmal.csv",
-    bytes: include_bytes!("../sample/laposte_hexasmal.csv"),
+    name: "communes-echantillon.csv",
+    bytes: include_bytes!("../sample/communes-echantillon.csv"),
 }];
 
 /// `[sources.geo]`.

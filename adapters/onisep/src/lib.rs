@@ -37,8 +37,8 @@ pub const DESCRIPTOR: SourceDescriptor = SourceDescriptor {
 
 /// The embedded sample, in the export's XML format.
 pub static SAMPLE: &[EmbeddedFile] = &[EmbeddedFile {
-    name: "ideo-metiers_onisep.xml",
-    bytes: include_bytes!("../sample/ideo-metiers_onisep.xml"),
+    name: "ideo-metiers-echantillon.xml",
+    bytes: include_bytes!("../sample/ideo-metiers-echantillon.xml"),
 }];
 
 /// `[sources.onisep]`.
