@@ -1,7 +1,7 @@
 //! Search inputs (`filtre`) and their translation into adapter filters. The same input serves the root
 //! list and the list field of `Metier` restricted to the métier.
 
-use async_graphql::{Context, InputObject};
+use async_graphql::{Context, Enum, InputObject};
 use passerelle_core::model::GeoPoint;
 use passerelle_geo::GeoFilter;
 use passerelle_offre_info::{Autour as AutourOffre, OffreFilter};
@@ -86,26 +86,88 @@ fn restrict_codes(
     }
 }
 
-/// Critères de recherche des fiches métier (tous ceux donnés doivent être vérifiés).
+/// Lettre d'un profil RIASEC (Holland).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+pub enum LettreRiasec {
+    /// Réaliste.
+    R,
+    /// Investigateur.
+    I,
+    /// Artistique.
+    A,
+    /// Social.
+    S,
+    /// Entreprenant.
+    E,
+    /// Conventionnel.
+    C,
+}
+
+/// Étiquette de transition écologique d'une fiche (ROME 4.0).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+pub enum EtiquetteTransitionEcologique {
+    /// « Emploi Blanc » : peu concerné.
+    EmploiBlanc,
+    /// « Emploi Vert » : finalité environnementale.
+    EmploiVert,
+    /// « Emploi Brun » : activité à fort impact environnemental.
+    EmploiBrun,
+    /// « Emploi stratégique pour la Transition écologique ».
+    EmploiStrategique,
+}
+
+/// Critères de filtrage des fiches métier (tous ceux donnés doivent être vérifiés).
 #[derive(Debug, Default, InputObject)]
 pub struct FiltreMetiers {
-    /// Mots du libellé de la fiche ou d'une appellation (début de mot, accents et casse ignorés), ex. « dév web ».
-    pub texte: Option<String>,
     /// Lettre du grand domaine (ex. M).
     pub code_grand_domaine: Option<String>,
     /// Code du domaine professionnel (ex. M18).
     pub code_domaine_professionnel: Option<String>,
     /// Seulement les fiches détaillées de cette fiche de niveau V3.
     pub code_rome_parent: Option<CodeRome>,
+    /// Lettre RIASEC majeure de la fiche.
+    pub riasec_majeur: Option<LettreRiasec>,
+    /// Lettre RIASEC mineure de la fiche.
+    pub riasec_mineur: Option<LettreRiasec>,
+    /// Étiquette de transition écologique.
+    pub transition_ecologique: Option<EtiquetteTransitionEcologique>,
+    /// Fiches concernées (true) ou non (false) par la transition numérique.
+    pub transition_numerique: Option<bool>,
+    /// Fiches concernées (true) ou non (false) par la transition démographique.
+    pub transition_demographique: Option<bool>,
 }
 
-impl From<FiltreMetiers> for RomeFilter {
-    fn from(f: FiltreMetiers) -> Self {
-        Self {
-            texte: f.texte,
-            code_grand_domaine: f.code_grand_domaine,
-            code_domaine_professionnel: f.code_domaine_professionnel,
-            code_rome_parent: f.code_rome_parent.map(|c| c.0),
+impl FiltreMetiers {
+    /// The adapter filter, with the free-text search of `metiers(recherche:)`.
+    pub fn into_filter(self, recherche: Option<String>) -> RomeFilter {
+        let letter = |l: Option<LettreRiasec>| {
+            l.map(|l| match l {
+                LettreRiasec::R => 'R',
+                LettreRiasec::I => 'I',
+                LettreRiasec::A => 'A',
+                LettreRiasec::S => 'S',
+                LettreRiasec::E => 'E',
+                LettreRiasec::C => 'C',
+            })
+        };
+        RomeFilter {
+            recherche,
+            code_grand_domaine: self.code_grand_domaine,
+            code_domaine_professionnel: self.code_domaine_professionnel,
+            code_rome_parent: self.code_rome_parent.map(|c| c.0),
+            riasec_majeur: letter(self.riasec_majeur),
+            riasec_mineur: letter(self.riasec_mineur),
+            transition_ecologique: self.transition_ecologique.map(|t| {
+                match t {
+                    EtiquetteTransitionEcologique::EmploiBlanc => "blanc",
+                    EtiquetteTransitionEcologique::EmploiVert => "vert",
+                    EtiquetteTransitionEcologique::EmploiBrun => "brun",
+                    EtiquetteTransitionEcologique::EmploiStrategique => "strategique",
+                }
+                .to_owned()
+            }),
+            transition_numerique: self.transition_numerique,
+            transition_demographique: self.transition_demographique,
         }
     }
 }

@@ -17,6 +17,7 @@ use crate::graphql::pagination::{
 use crate::graphql::ressource::Ressource;
 use crate::graphql::scalars::CodeRome;
 use crate::graphql::{loaders, sources};
+use passerelle_core::model::Importance;
 
 /// Comment un enregistrement d'une source est rattaché à un autre : ce qui dépend du chemin, pas de l'enregistrement.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
@@ -38,22 +39,238 @@ pub enum Rattachement {
 pub struct Metier(pub Arc<passerelle_core::model::Metier>);
 
 /// Une appellation (intitulé d'emploi) d'une fiche métier.
-#[derive(Debug, SimpleObject)]
+#[derive(Debug, Clone)]
 pub struct Appellation {
+    appellation: passerelle_core::model::Appellation,
+    code_rome: passerelle_core::CodeRome,
+}
+
+impl From<passerelle_rome::AppellationTrouvee> for Appellation {
+    fn from(a: passerelle_rome::AppellationTrouvee) -> Self {
+        Self {
+            appellation: a.appellation,
+            code_rome: a.code_rome,
+        }
+    }
+}
+
+/// Une appellation (intitulé d'emploi) d'une fiche métier.
+#[Object]
+impl Appellation {
     /// Code OGR de l'appellation.
-    pub code_ogr: String,
-    /// Libellé complet.
-    pub libelle: String,
+    async fn code_ogr(&self) -> String {
+        self.appellation.code_ogr.to_string()
+    }
+    /// Libellé complet (ex. « Développeur / Développeuse web »).
+    async fn libelle(&self) -> &str {
+        &self.appellation.libelle
+    }
     /// Libellé court.
-    pub libelle_court: String,
-    /// Appellation principale de la fiche.
-    pub principale: bool,
-    /// Libellé peu usité.
-    pub peu_usitee: bool,
+    async fn libelle_court(&self) -> &str {
+        &self.appellation.libelle_court
+    }
+    /// Appellation principale de la fiche (les autres sont des synonymes).
+    async fn principale(&self) -> bool {
+        self.appellation.principale
+    }
+    /// Libellé peu usité (`peu_usite` du référentiel).
+    async fn peu_usitee(&self) -> bool {
+        self.appellation.peu_usitee
+    }
     /// Emploi de cadre.
-    pub emploi_cadre: bool,
+    async fn emploi_cadre(&self) -> bool {
+        self.appellation.emploi_cadre
+    }
     /// Emploi réglementé.
-    pub emploi_reglemente: bool,
+    async fn emploi_reglemente(&self) -> bool {
+        self.appellation.emploi_reglemente
+    }
+    /// Code ROME de la fiche de l'appellation.
+    async fn code_rome(&self) -> CodeRome {
+        CodeRome(self.code_rome.clone())
+    }
+    /// La fiche métier de l'appellation. `null` si la source ROME est indisponible.
+    async fn metier(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Metier>> {
+        Ok(loaders(ctx)
+            .metiers
+            .load_one(self.code_rome.clone())
+            .await
+            .map_err(|e| source_error(&e))?
+            .map(Metier))
+    }
+}
+
+/// Une mobilité professionnelle : une fiche vers laquelle évoluer depuis celle-ci.
+#[derive(Debug, SimpleObject)]
+pub struct Mobilite {
+    /// Rang de la mobilité dans la fiche (1 = la première proposée).
+    pub ordre: i32,
+    /// La fiche cible.
+    pub cible: Metier,
+}
+
+/// Place d'une compétence ou d'un savoir dans le métier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+pub enum ImportanceCompetence {
+    /// « Cœur de métier » : compétence principale de la fiche.
+    CoeurDeMetier,
+    /// Compétence émergente.
+    Emergente,
+    /// Compétence mobilisée, ni principale ni émergente.
+    Mobilisee,
+}
+
+impl From<Importance> for ImportanceCompetence {
+    fn from(i: Importance) -> Self {
+        match i {
+            Importance::CoeurDeMetier => Self::CoeurDeMetier,
+            Importance::Emergente => Self::Emergente,
+            Importance::Mobilisee => Self::Mobilisee,
+        }
+    }
+}
+
+/// Une macro-compétence du référentiel.
+#[derive(Debug, SimpleObject)]
+pub struct MacroCompetence {
+    /// Code OGR.
+    pub code_ogr: String,
+    /// Libellé.
+    pub libelle: String,
+}
+
+/// Une compétence (savoir-faire ou savoir-être professionnel) mobilisée par le métier.
+#[derive(Debug, SimpleObject)]
+pub struct Competence {
+    /// Code OGR.
+    pub code_ogr: String,
+    /// Libellé.
+    pub libelle: String,
+    /// La compétence est une macro-compétence du référentiel (rattachée à la fiche telle quelle).
+    pub est_macro_competence: bool,
+    /// Macro-compétence dont relève cette compétence détaillée. Export CSV seulement : `null` en mode http.
+    pub macro_competence: Option<MacroCompetence>,
+    /// Sous-catégorie (« Technique », « Technique expert », « Transverse »). Export CSV seulement : `null` en mode http.
+    pub sous_categorie: Option<String>,
+    /// Place de la compétence dans le métier.
+    pub importance: ImportanceCompetence,
+    /// Compétence « cœur de métier » (principale).
+    pub coeur_de_metier: bool,
+    /// Enjeu auquel la compétence répond dans la fiche. API France Travail seulement : `null` en modes snapshot et échantillon.
+    pub enjeu: Option<Nomenclature>,
+}
+
+impl From<&passerelle_core::model::Competence> for Competence {
+    fn from(c: &passerelle_core::model::Competence) -> Self {
+        Self {
+            code_ogr: c.code_ogr.to_string(),
+            libelle: c.libelle.clone(),
+            est_macro_competence: c.est_macro,
+            macro_competence: c.macro_competence.as_ref().map(|m| MacroCompetence {
+                code_ogr: m.code_ogr.to_string(),
+                libelle: m.libelle.clone(),
+            }),
+            sous_categorie: c.sous_categorie.clone(),
+            importance: c.importance.into(),
+            coeur_de_metier: c.importance == Importance::CoeurDeMetier,
+            enjeu: c.enjeu.as_ref().map(Nomenclature::from),
+        }
+    }
+}
+
+/// Un savoir (connaissance) mobilisé par le métier.
+#[derive(Debug, SimpleObject)]
+pub struct Savoir {
+    /// Code OGR.
+    pub code_ogr: String,
+    /// Libellé.
+    pub libelle: String,
+    /// Sous-catégorie (ex. « Langages informatiques »). Export CSV seulement : `null` en mode http.
+    pub sous_categorie: Option<String>,
+    /// Place du savoir dans le métier.
+    pub importance: ImportanceCompetence,
+}
+
+/// Les savoirs d'une catégorie.
+#[derive(Debug, SimpleObject)]
+pub struct GroupeSavoirs {
+    /// Catégorie (ex. « Domaines d'expertise »).
+    pub categorie: String,
+    /// Les savoirs de la catégorie, par libellé.
+    pub savoirs: Vec<Savoir>,
+}
+
+/// Un contexte de travail du métier.
+#[derive(Debug, SimpleObject)]
+pub struct ContexteTravail {
+    /// Code OGR.
+    pub code_ogr: String,
+    /// Libellé (ex. « Travail le samedi »).
+    pub libelle: String,
+}
+
+/// Les contextes de travail d'un type.
+#[derive(Debug, SimpleObject)]
+pub struct GroupeContextesTravail {
+    /// Type de contexte (ex. 2 « Horaires et durée du travail »).
+    #[graphql(name = "type")]
+    pub type_contexte: Nomenclature,
+    /// Les contextes de ce type, par libellé.
+    pub contextes: Vec<ContexteTravail>,
+}
+
+/// Un centre d'intérêt auquel le métier est rattaché.
+#[derive(Debug, SimpleObject)]
+pub struct CentreInteret {
+    /// Code.
+    pub code: String,
+    /// Libellé (ex. « J'aime faire des découvertes »).
+    pub libelle: Option<String>,
+    /// Centre d'intérêt principal du métier.
+    pub principal: bool,
+}
+
+/// Un secteur d'activité auquel le métier est rattaché.
+#[derive(Debug, SimpleObject)]
+pub struct SecteurActivite {
+    /// Code du secteur.
+    pub code: String,
+    /// Libellé du secteur.
+    pub libelle: Option<String>,
+    /// Sous-secteur, quand le rattachement est fait à ce niveau.
+    pub sous_secteur: Option<Nomenclature>,
+    /// Secteur principal du métier.
+    pub principal: bool,
+}
+
+/// Un grand domaine du ROME et ses domaines professionnels.
+#[derive(Debug, SimpleObject)]
+pub struct GrandDomaine {
+    /// Lettre (ex. M).
+    pub code: String,
+    /// Libellé.
+    pub libelle: Option<String>,
+    /// Ses domaines professionnels, par code.
+    pub domaines_professionnels: Vec<Nomenclature>,
+}
+
+impl GrandDomaine {
+    /// The grands domaines with their domaines professionnels.
+    pub fn all(n: &passerelle_rome::Nomenclatures) -> Vec<Self> {
+        n.grands_domaines
+            .iter()
+            .map(|g| Self {
+                code: g.code.clone(),
+                libelle: g.libelle.clone(),
+                domaines_professionnels: n
+                    .domaines_professionnels
+                    .iter()
+                    .filter(|d| d.code.starts_with(&g.code))
+                    .map(Nomenclature::from)
+                    .collect(),
+            })
+            .collect()
+    }
 }
 
 /// Une fiche ONISEP et la façon dont elle est rattachée à la fiche métier.
@@ -103,7 +320,7 @@ impl Metier {
         (&self.0.domaine_professionnel).into()
     }
 
-    /// Appellations de la fiche, la principale d'abord.
+    /// Appellations de la fiche, la principale d'abord, puis les synonymes par libellé.
     async fn appellations(
         &self,
         #[graphql(desc = "Nombre maximal d'appellations (toutes par défaut).")] first: Option<
@@ -115,15 +332,122 @@ impl Metier {
             .iter()
             .take(first.unwrap_or(usize::MAX))
             .map(|a| Appellation {
-                code_ogr: a.code_ogr.to_string(),
-                libelle: a.libelle.clone(),
-                libelle_court: a.libelle_court.clone(),
-                principale: a.principale,
-                peu_usitee: a.peu_usitee,
-                emploi_cadre: a.emploi_cadre,
-                emploi_reglemente: a.emploi_reglemente,
+                appellation: a.clone(),
+                code_rome: self.0.code.clone(),
             })
             .collect()
+    }
+
+    /// Savoir-faire mobilisés par le métier : cœur de métier d'abord, puis émergents, puis les autres, par libellé.
+    async fn competences(&self) -> Vec<Competence> {
+        self.0.competences.iter().map(Competence::from).collect()
+    }
+
+    /// Savoir-être professionnels (macro-compétences).
+    async fn savoirs_etre(&self) -> Vec<Competence> {
+        self.0.savoirs_etre.iter().map(Competence::from).collect()
+    }
+
+    /// Savoirs, par catégorie puis libellé.
+    async fn savoirs(&self) -> Vec<GroupeSavoirs> {
+        let mut groups: Vec<GroupeSavoirs> = Vec::new();
+        for s in &self.0.savoirs {
+            let savoir = Savoir {
+                code_ogr: s.code_ogr.to_string(),
+                libelle: s.libelle.clone(),
+                sous_categorie: s.sous_categorie.clone(),
+                importance: s.importance.into(),
+            };
+            match groups.iter_mut().find(|g| g.categorie == s.categorie) {
+                Some(g) => g.savoirs.push(savoir),
+                None => groups.push(GroupeSavoirs {
+                    categorie: s.categorie.clone(),
+                    savoirs: vec![savoir],
+                }),
+            }
+        }
+        groups
+    }
+
+    /// Contextes de travail, par type.
+    async fn contextes_travail(&self) -> Vec<GroupeContextesTravail> {
+        let mut groups: Vec<GroupeContextesTravail> = Vec::new();
+        for c in &self.0.contextes_travail {
+            let contexte = ContexteTravail {
+                code_ogr: c.code_ogr.to_string(),
+                libelle: c.libelle.clone(),
+            };
+            match groups
+                .iter_mut()
+                .find(|g| g.type_contexte.code == c.type_contexte.code)
+            {
+                Some(g) => g.contextes.push(contexte),
+                None => groups.push(GroupeContextesTravail {
+                    type_contexte: (&c.type_contexte).into(),
+                    contextes: vec![contexte],
+                }),
+            }
+        }
+        groups
+    }
+
+    /// Centres d'intérêt du métier, le principal d'abord.
+    async fn centres_interet(&self) -> Vec<CentreInteret> {
+        self.0
+            .centres_interet
+            .iter()
+            .map(|c| CentreInteret {
+                code: c.classe.code.clone(),
+                libelle: c.classe.libelle.clone(),
+                principal: c.principal,
+            })
+            .collect()
+    }
+
+    /// Secteurs d'activité du métier, le principal d'abord.
+    async fn secteurs_activite(&self) -> Vec<SecteurActivite> {
+        self.0
+            .secteurs_activite
+            .iter()
+            .map(|c| SecteurActivite {
+                code: c.classe.code.clone(),
+                libelle: c.classe.libelle.clone(),
+                sous_secteur: c.sous_classe.as_ref().map(Nomenclature::from),
+                principal: c.principal,
+            })
+            .collect()
+    }
+
+    /// Divisions NAF (rév. 2, deux chiffres) où le métier s'exerce.
+    async fn divisions_naf(&self) -> Vec<Nomenclature> {
+        self.0
+            .divisions_naf
+            .iter()
+            .map(Nomenclature::from)
+            .collect()
+    }
+
+    /// Thèmes du métier (ex. « Métiers du multimédia »).
+    async fn themes(&self) -> Vec<Nomenclature> {
+        self.0.themes.iter().map(Nomenclature::from).collect()
+    }
+
+    /// Formacodes des formations qui mènent au métier. API France Travail seulement : `null` en modes snapshot et échantillon (l'export CSV ne les publie pas).
+    async fn formacodes(&self) -> Option<Vec<Nomenclature>> {
+        self.0
+            .formacodes
+            .as_ref()
+            .map(|f| f.iter().map(Nomenclature::from).collect())
+    }
+
+    /// Code ISCO (CITP-08) du métier. API France Travail seulement : `null` en modes snapshot et échantillon.
+    async fn code_isco(&self) -> Option<&str> {
+        self.0.code_isco.as_deref()
+    }
+
+    /// Version du ROME dont vient la fiche (ex. « 60 »).
+    async fn version(&self) -> Option<&str> {
+        self.0.provenance.version.as_deref()
     }
 
     /// Code de la fiche de niveau V3 que cette fiche ROME 4.0 détaille ; `null` si la fiche est sa propre parente.
@@ -144,14 +468,36 @@ impl Metier {
             .map(Metier))
     }
 
-    /// Fiches ROME 4.0 qui détaillent cette fiche de niveau V3, par code.
-    async fn fiches_detaillees(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Metier>> {
-        load_metiers(ctx, &self.0.fiches_detaillees).await
+    /// Fiches ROME 4.0 qui détaillent cette fiche de niveau V3, par code (liste vide pour une fiche qui n'en a pas). Export CSV seulement : `null` en mode http, l'API ne sachant pas les lister.
+    async fn fiches_detaillees(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<Vec<Metier>>> {
+        match &self.0.fiches_detaillees {
+            Some(codes) => load_metiers(ctx, codes).await.map(Some),
+            None => Ok(None),
+        }
     }
 
-    /// Métiers cibles des mobilités, dans l'ordre du référentiel.
-    async fn mobilites(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Metier>> {
-        load_metiers(ctx, &self.0.mobilites).await
+    /// Mobilités professionnelles : les fiches vers lesquelles évoluer, dans l'ordre du référentiel.
+    async fn mobilites(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Mobilite>> {
+        let found = loaders(ctx)
+            .metiers
+            .load_many(self.0.mobilites.iter().cloned())
+            .await
+            .map_err(|e| source_error(&e))?;
+        Ok(self
+            .0
+            .mobilites
+            .iter()
+            .zip(1..)
+            .filter_map(|(c, ordre)| {
+                found.get(c).map(|m| Mobilite {
+                    ordre,
+                    cible: Metier(Arc::clone(m)),
+                })
+            })
+            .collect())
     }
 
     /// Lettre RIASEC majeure.

@@ -8,7 +8,7 @@ use passerelle_core::{AdapterError, PageRequest, SearchPage};
 use crate::graphql::commune::Commune;
 use crate::graphql::errors::{bad_input, limit_exceeded, source_error};
 use crate::graphql::formation::ActionFormation;
-use crate::graphql::metier::Metier;
+use crate::graphql::metier::{Appellation, Metier};
 use crate::graphql::onisep::FicheOnisep;
 use crate::graphql::ressource::Ressource;
 
@@ -111,6 +111,7 @@ macro_rules! connection {
 }
 
 connection!(MetierConnection, MetierEdge, Metier);
+connection!(AppellationConnection, AppellationEdge, Appellation);
 connection!(FicheOnisepConnection, FicheOnisepEdge, FicheOnisep);
 connection!(CommuneConnection, CommuneEdge, Commune);
 connection!(

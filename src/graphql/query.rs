@@ -3,22 +3,42 @@
 use async_graphql::{Context, ID, Object};
 use passerelle_core::Adapter;
 
+use crate::graphql::common::Nomenclature;
 use crate::graphql::commune::Commune;
+use crate::graphql::errors::bad_input;
 use crate::graphql::errors::source_error;
 use crate::graphql::filters::{
     FiltreActionsFormation, FiltreCommunes, FiltreFichesOnisep, FiltreMetiers, FiltreRessources,
 };
 use crate::graphql::formation::ActionFormation;
-use crate::graphql::metier::Metier;
+use crate::graphql::metier::{Appellation, GrandDomaine, Metier};
 use crate::graphql::onisep::FicheOnisep;
 use crate::graphql::pagination::{
-    ActionFormationConnection, CommuneConnection, FicheOnisepConnection, MetierConnection,
-    RessourceConnection, page, page_request,
+    ActionFormationConnection, AppellationConnection, CommuneConnection, FicheOnisepConnection,
+    MetierConnection, RessourceConnection, page, page_request,
 };
 use crate::graphql::ressource::Ressource;
 use crate::graphql::scalars::{CodeInsee, CodeRome, IdOnisep};
 use crate::graphql::source::Source;
 use crate::graphql::{loaders, sources};
+
+/// Longest free-text search accepted, in characters.
+const MAX_RECHERCHE: usize = 200;
+
+/// A free-text search, trimmed; over-long ones are refused naming the rule.
+fn check_recherche(recherche: Option<String>) -> async_graphql::Result<Option<String>> {
+    match recherche {
+        Some(r) if r.chars().count() > MAX_RECHERCHE => Err(bad_input(
+            "recherche",
+            format!(
+                "recherche de {} caractères : {MAX_RECHERCHE} au plus",
+                r.chars().count()
+            ),
+        )),
+        Some(r) => Ok(Some(r.trim().to_owned()).filter(|r| !r.is_empty())),
+        None => Ok(None),
+    }
+}
 
 /// Racine des requêtes de passerelle.
 #[derive(Debug, Default)]
@@ -41,20 +61,72 @@ impl QueryRoot {
             .map(Metier))
     }
 
-    /// Les fiches métier du ROME 4.0, filtrées. `null` si la source ROME est indisponible.
+    /// Les fiches métier du ROME 4.0, par code sans `recherche`, ou dans l'ordre de leur meilleure appellation pour la `recherche`, filtrées. En mode http, l'API France Travail ne sait ni lister toutes les fiches, ni filtrer, ni dépasser ses 20 appellations trouvées : ces demandes répondent SOURCE_UNSUPPORTED. `null` si la source ROME est indisponible.
     async fn metiers(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Ce que la personne dit de son métier, cherché dans toutes les appellations : casse et accents ignorés, chaque mot compte, début de mot accepté pendant la frappe, une faute de frappe tolérée (mots de 4 lettres ou plus)."
+        )]
+        recherche: Option<String>,
         filtre: Option<FiltreMetiers>,
         #[graphql(desc = "Nombre d'arêtes (20 par défaut, 100 au plus).")] first: Option<i32>,
         #[graphql(desc = "Curseur de l'arête après laquelle commencer.")] after: Option<String>,
     ) -> async_graphql::Result<Option<MetierConnection>> {
         let p = page_request(first, after)?;
-        let result = sources(ctx)
-            .rome
-            .search(&filtre.unwrap_or_default().into(), p)
-            .await;
+        let recherche = check_recherche(recherche)?;
+        let filter = filtre.unwrap_or_default().into_filter(recherche);
+        let result = sources(ctx).rome.search(&filter, p).await;
         page(p, result, Metier).map(Some)
+    }
+
+    /// Les appellations (intitulés d'emploi) du ROME 4.0 qui répondent à la `recherche`, les meilleures d'abord : moins de fautes, mots entiers avant débuts de mot, appellations principales avant synonymes, appellations peu usitées en dernier. En mode http, l'ordre est celui de l'API et seuls ses 20 premiers résultats existent (au-delà : SOURCE_UNSUPPORTED). `null` si la source ROME est indisponible.
+    async fn appellations(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Ce que la personne dit de son métier (ex. « dévelopeur web », « aide soignante ») : casse et accents ignorés, chaque mot compte, début de mot accepté, une faute de frappe tolérée."
+        )]
+        recherche: String,
+        #[graphql(desc = "Nombre d'arêtes (20 par défaut, 100 au plus).")] first: Option<i32>,
+        #[graphql(desc = "Curseur de l'arête après laquelle commencer.")] after: Option<String>,
+    ) -> async_graphql::Result<Option<AppellationConnection>> {
+        let p = page_request(first, after)?;
+        let recherche = check_recherche(Some(recherche))?.unwrap_or_default();
+        let result = sources(ctx).rome.search_appellations(&recherche, p).await;
+        page(p, result, Appellation::from).map(Some)
+    }
+
+    /// Les grands domaines du ROME 4.0 (14), par code, chacun avec ses domaines professionnels. Mode snapshot ou échantillon seulement (SOURCE_UNSUPPORTED en mode http). `null` si la source ROME est indisponible.
+    async fn grands_domaines(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<Vec<GrandDomaine>>> {
+        let n = sources(ctx)
+            .rome
+            .nomenclatures()
+            .map_err(|e| source_error(&e))?;
+        Ok(Some(GrandDomaine::all(&n)))
+    }
+
+    /// Les domaines professionnels du ROME 4.0 (110), par code, éventuellement ceux d'un grand domaine. Mode snapshot ou échantillon seulement (SOURCE_UNSUPPORTED en mode http). `null` si la source ROME est indisponible.
+    async fn domaines_professionnels(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Lettre du grand domaine (ex. M).")] code_grand_domaine: Option<String>,
+    ) -> async_graphql::Result<Option<Vec<Nomenclature>>> {
+        let n = sources(ctx)
+            .rome
+            .nomenclatures()
+            .map_err(|e| source_error(&e))?;
+        let wanted = code_grand_domaine.map(|g| g.trim().to_ascii_uppercase());
+        Ok(Some(
+            n.domaines_professionnels
+                .iter()
+                .filter(|d| wanted.as_deref().is_none_or(|g| d.code.starts_with(g)))
+                .map(Nomenclature::from)
+                .collect(),
+        ))
     }
 
     /// Une fiche métier ONISEP par son identifiant ; `null` si elle n'existe pas.

@@ -36,6 +36,9 @@ pub struct SourceConfig {
     /// Snapshot mode: how often the data is reloaded (`30s`, `15m`, `6h`, `7d`). Default `24h`.
     #[serde(default = "default_refresh", deserialize_with = "deserialize_duration")]
     pub refresh: Duration,
+    /// Http mode: how the producer's API is called.
+    #[serde(default)]
+    pub http: HttpConfig,
 }
 
 impl Default for SourceConfig {
@@ -45,8 +48,91 @@ impl Default for SourceConfig {
             path: None,
             url: None,
             refresh: default_refresh(),
+            http: HttpConfig::default(),
         }
     }
+}
+
+/// `[sources.<id>.http]`: calling a producer's live API. Credentials never appear here: they come from
+/// environment variables the source documents.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpConfig {
+    /// OAuth2 token endpoint (client credentials); the source's documented default when absent.
+    #[serde(default)]
+    pub token_url: Option<String>,
+    /// OAuth2 scopes, space-separated; the source's documented default when absent.
+    #[serde(default)]
+    pub scopes: Option<String>,
+    /// Client-side rate limit, in requests per second (France Travail allows about 10). Default 10.
+    #[serde(default = "default_rate")]
+    pub rate_limit: f64,
+    /// Timeout of one upstream request (`10s`). Default 10s.
+    #[serde(default = "default_timeout", deserialize_with = "deserialize_duration")]
+    pub timeout: Duration,
+    /// Retries of a request answered 429 or 5xx, or that failed to connect. Default 3.
+    #[serde(default = "default_retries")]
+    pub retries: u32,
+    /// Longest `Retry-After` waited out; a longer one fails the request at once. Default 30s.
+    #[serde(
+        default = "default_max_retry_after",
+        deserialize_with = "deserialize_duration"
+    )]
+    pub max_retry_after: Duration,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self {
+            token_url: None,
+            scopes: None,
+            rate_limit: default_rate(),
+            timeout: default_timeout(),
+            retries: default_retries(),
+            max_retry_after: default_max_retry_after(),
+        }
+    }
+}
+
+fn default_rate() -> f64 {
+    10.0
+}
+fn default_timeout() -> Duration {
+    Duration::from_secs(10)
+}
+fn default_retries() -> u32 {
+    3
+}
+fn default_max_retry_after() -> Duration {
+    Duration::from_secs(30)
+}
+
+impl HttpConfig {
+    /// Checks the values; `source` names the table in errors.
+    pub fn check(&self, source: &'static str) -> Result<(), ConfigError> {
+        let err = |message: String| ConfigError {
+            source_id: source,
+            message,
+        };
+        if !(self.rate_limit.is_finite() && self.rate_limit > 0.0) {
+            return Err(err(format!(
+                "http.rate_limit = {} : un nombre de requêtes par seconde strictement positif est attendu",
+                self.rate_limit
+            )));
+        }
+        if self.timeout.is_zero() {
+            return Err(err("http.timeout : la durée doit être non nulle".into()));
+        }
+        if let Some(url) = &self.token_url {
+            check_url(url).map_err(|m| err(format!("http.token_url : {m}")))?;
+        }
+        Ok(())
+    }
+}
+
+/// Checks an absolute http(s) URL; the message names the rule.
+pub fn check_http_url(url: &str) -> Result<(), String> {
+    check_url(url)
 }
 
 fn default_refresh() -> Duration {

@@ -104,6 +104,55 @@ impl RawFiles {
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.files.iter().map(|(n, _)| n.as_str())
     }
+
+    /// Replaces every ZIP archive (recognised by its signature, whatever its name: the ROME open-data
+    /// endpoint serves `RefRomeCsv.zip` from a URL ending in `/csv`) by the files it contains, named
+    /// without their folders. A corrupt archive is an error naming it and the entry at fault.
+    pub fn expand_archives(self, source: SourceId) -> Result<Self, AdapterError> {
+        if !self.files.iter().any(|(_, b)| is_zip(b)) {
+            return Ok(self);
+        }
+        let mut files = Vec::new();
+        for (name, bytes) in self.files {
+            if !is_zip(&bytes) {
+                files.push((name, bytes));
+                continue;
+            }
+            let corrupt = |what: String| AdapterError::invalid(source, name.clone(), what);
+            let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes.as_ref()))
+                .map_err(|e| corrupt(format!("archive ZIP illisible : {e}")))?;
+            for i in 0..archive.len() {
+                let mut entry = archive
+                    .by_index(i)
+                    .map_err(|e| corrupt(format!("entrée n°{} illisible : {e}", i + 1)))?;
+                if !entry.is_file() {
+                    continue;
+                }
+                let entry_name = entry
+                    .name()
+                    .map_err(|e| corrupt(format!("entrée n°{} sans nom lisible : {e}", i + 1)))?
+                    .into_owned();
+                let base = entry_name
+                    .rsplit(['/', '\\'])
+                    .next()
+                    .unwrap_or(&entry_name)
+                    .to_owned();
+                let mut content = Vec::with_capacity(usize::try_from(entry.size()).unwrap_or(0));
+                std::io::Read::read_to_end(&mut entry, &mut content).map_err(|e| {
+                    corrupt(format!(
+                        "entrée {entry_name} illisible (archive tronquée ?) : {e}"
+                    ))
+                })?;
+                files.push((base, Cow::Owned(content)));
+            }
+        }
+        files.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(Self { files })
+    }
+}
+
+fn is_zip(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"PK\x03\x04")
 }
 
 /// What a parser knows about the load it parses.
@@ -266,12 +315,14 @@ impl<D: Dataset> Snapshot<D> {
             descriptor: self.descriptor.clone(),
             fetched_at,
         };
-        let dataset = tokio::task::spawn_blocking(move || D::parse(&files, &ctx))
-            .await
-            .map_err(|e| AdapterError::Internal {
-                source_id: source,
-                reason: e.to_string().into(),
-            })??;
+        // Archives are expanded and files parsed off the async threads.
+        let dataset =
+            tokio::task::spawn_blocking(move || D::parse(&files.expand_archives(source)?, &ctx))
+                .await
+                .map_err(|e| AdapterError::Internal {
+                    source_id: source,
+                    reason: e.to_string().into(),
+                })??;
         tracing::info!(
             source,
             records = dataset.record_count(),

@@ -11,17 +11,21 @@
 //!
 //! Files: [`snapshot`] reads the CSV export into wire rows; [`mapping`] builds the domain métiers.
 
+pub mod api;
+mod api_mapping;
 mod mapping;
+mod search;
 mod snapshot;
 
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use passerelle_core::adapter::{Hit, PageRequest, SearchPage};
-use passerelle_core::config::SourceConfig;
-use passerelle_core::model::Metier;
+use passerelle_core::adapter::{Hit, PageRequest, RefreshOutcome, SearchPage, SourceHealth};
+use passerelle_core::config::{ConfigError, Mode, SourceConfig};
+use passerelle_core::model::{Appellation, CodeLibelle, Metier};
 use passerelle_core::snapshot::{Dataset, EmbeddedFile, Indexed, LoadContext, RawFiles, Snapshot};
-use passerelle_core::text::{fold, matches_words};
-use passerelle_core::{AdapterError, Anomaly, CodeRome, SourceDescriptor};
+use passerelle_core::text::fold;
+use passerelle_core::{Adapter, AdapterError, Anomaly, Clock, CodeRome, SourceDescriptor};
 
 pub use mapping::RomeData;
 
@@ -48,15 +52,27 @@ macro_rules! sample_file {
 
 /// The embedded sample, in the export's format.
 pub static SAMPLE: &[EmbeddedFile] = &[
-    sample_file!("version.txt"),
-    sample_file!("unix_referentiel_code_rome_v460_utf8.csv"),
+    sample_file!("unix_arborescence_centre_interet_v460_utf8.csv"),
+    sample_file!("unix_arborescence_secteur_activite_v460_utf8.csv"),
+    sample_file!("unix_arborescence_secteur_naf_v460_utf8.csv"),
+    sample_file!("unix_arborescence_thematique_v460_utf8.csv"),
+    sample_file!("unix_centre_interet_v460_utf8.csv"),
+    sample_file!("unix_coherence_item_v460_utf8.csv"),
     sample_file!("unix_cr_gd_dp_v460_utf8.csv"),
-    sample_file!("unix_referentiel_appellation_v460_utf8.csv"),
-    sample_file!("unix_texte_v460_utf8.csv"),
-    sample_file!("unix_rubrique_mobilite_v460_utf8.csv"),
-    sample_file!("unix_referentiel_code_rome_riasec_v460_utf8.csv"),
-    sample_file!("unix_grand_domaine_v460_utf8.csv"),
     sample_file!("unix_domaine_professionnel_v460_utf8.csv"),
+    sample_file!("unix_grand_domaine_v460_utf8.csv"),
+    sample_file!("unix_liens_rome_referentiels_v460_utf8.csv"),
+    sample_file!("unix_referentiel_appellation_v460_utf8.csv"),
+    sample_file!("unix_referentiel_code_rome_riasec_v460_utf8.csv"),
+    sample_file!("unix_referentiel_code_rome_v460_utf8.csv"),
+    sample_file!("unix_referentiel_competence_v460_utf8.csv"),
+    sample_file!("unix_referentiel_contexte_travail_v460_utf8.csv"),
+    sample_file!("unix_referentiel_savoir_v460_utf8.csv"),
+    sample_file!("unix_rubrique_mobilite_v460_utf8.csv"),
+    sample_file!("unix_secteur_activite_v460_utf8.csv"),
+    sample_file!("unix_texte_v460_utf8.csv"),
+    sample_file!("unix_themes_v460_utf8.csv"),
+    sample_file!("version.txt"),
 ];
 
 /// `[sources.rome]`.
@@ -73,7 +89,10 @@ impl Dataset for RomeData {
         self.metiers.len()
     }
     fn version(&self) -> Option<String> {
-        self.version.clone()
+        match (&self.version, &self.publication) {
+            (Some(v), Some(d)) => Some(format!("{v} (publiée le {d})")),
+            (v, _) => v.clone(),
+        }
     }
     fn anomalies(&self) -> &[Anomaly] {
         &self.anomalies
@@ -83,18 +102,89 @@ impl Dataset for RomeData {
 /// Search criteria over fiches métier; all given criteria must hold.
 #[derive(Debug, Clone, Default)]
 pub struct RomeFilter {
-    /// Words that must start words of the fiche's label or of one of its appellations (accents ignored).
-    pub texte: Option<String>,
+    /// What a person says they do: matched against every appellation (see [`search`]); the fiches come
+    /// in the order of their best appellation.
+    pub recherche: Option<String>,
     /// Grand domaine letter (`M`).
     pub code_grand_domaine: Option<String>,
     /// Domaine professionnel (`M18`).
     pub code_domaine_professionnel: Option<String>,
     /// Only the fiches detailing this V3-level fiche.
     pub code_rome_parent: Option<CodeRome>,
+    /// RIASEC major letter.
+    pub riasec_majeur: Option<char>,
+    /// RIASEC minor letter.
+    pub riasec_mineur: Option<char>,
+    /// Ecological transition tag, folded words of it (`vert`, `brun`, `blanc`, `strategique`).
+    pub transition_ecologique: Option<String>,
+    /// Digital transition tag.
+    pub transition_numerique: Option<bool>,
+    /// Demographic transition tag.
+    pub transition_demographique: Option<bool>,
 }
 
-/// The ROME adapter: the référentiel held in memory (`sample` and `snapshot` modes).
-pub type RomeAdapter = Snapshot<RomeData>;
+impl RomeFilter {
+    /// Whether the filter has criteria other than `recherche` (which the France Travail API cannot combine).
+    pub fn has_criteria(&self) -> bool {
+        self.code_grand_domaine.is_some()
+            || self.code_domaine_professionnel.is_some()
+            || self.code_rome_parent.is_some()
+            || self.riasec_majeur.is_some()
+            || self.riasec_mineur.is_some()
+            || self.transition_ecologique.is_some()
+            || self.transition_numerique.is_some()
+            || self.transition_demographique.is_some()
+    }
+
+    fn accepts(&self, m: &Metier) -> bool {
+        let upper = |s: &Option<String>| s.as_deref().map(|v| v.trim().to_ascii_uppercase());
+        let letter = |l: Option<char>, v: &Option<String>| {
+            l.is_none_or(|l| {
+                v.as_deref()
+                    .is_some_and(|v| v.eq_ignore_ascii_case(&l.to_string()))
+            })
+        };
+        upper(&self.code_grand_domaine).is_none_or(|g| m.grand_domaine.code == g)
+            && upper(&self.code_domaine_professionnel)
+                .is_none_or(|d| m.domaine_professionnel.code == d)
+            && self
+                .code_rome_parent
+                .as_ref()
+                .is_none_or(|p| m.code_rome_parent.as_ref() == Some(p))
+            && letter(self.riasec_majeur, &m.riasec_majeur)
+            && letter(self.riasec_mineur, &m.riasec_mineur)
+            && self.transition_ecologique.as_deref().is_none_or(|t| {
+                m.transitions
+                    .ecologique
+                    .as_deref()
+                    .is_some_and(|e| fold(e).contains(&fold(t)))
+            })
+            && self
+                .transition_numerique
+                .is_none_or(|t| m.transitions.numerique == t)
+            && self
+                .transition_demographique
+                .is_none_or(|t| m.transitions.demographique == t)
+    }
+}
+
+/// An appellation found by a search, with the fiche it belongs to.
+#[derive(Debug, Clone)]
+pub struct AppellationTrouvee {
+    /// The appellation.
+    pub appellation: Appellation,
+    /// Code of its fiche.
+    pub code_rome: CodeRome,
+}
+
+/// The lists of the référentiel itself.
+#[derive(Debug, Clone)]
+pub struct Nomenclatures {
+    /// Grands domaines (`M`), by code.
+    pub grands_domaines: Vec<CodeLibelle>,
+    /// Domaines professionnels (`M18`), by code.
+    pub domaines_professionnels: Vec<CodeLibelle>,
+}
 
 impl Indexed for RomeData {
     type Key = CodeRome;
@@ -106,46 +196,164 @@ impl Indexed for RomeData {
     }
 
     fn search(&self, filter: &RomeFilter, page: PageRequest) -> SearchPage<Arc<Metier>> {
-        let query = filter.texte.as_deref().map(fold).filter(|q| !q.is_empty());
-        let upper = |s: &Option<String>| s.as_deref().map(|v| v.trim().to_ascii_uppercase());
-        let (gd, dp) = (
-            upper(&filter.code_grand_domaine),
-            upper(&filter.code_domaine_professionnel),
-        );
-        // Label matches rank before appellation-only matches; code order otherwise.
-        let mut ranked: Vec<(u8, &Arc<Metier>)> = self
-            .metiers
-            .values()
-            .filter(|m| gd.as_ref().is_none_or(|g| &m.grand_domaine.code == g))
-            .filter(|m| {
-                dp.as_ref()
-                    .is_none_or(|d| &m.domaine_professionnel.code == d)
-            })
-            .filter(|m| {
-                filter
-                    .code_rome_parent
-                    .as_ref()
-                    .is_none_or(|p| m.code_rome_parent.as_ref() == Some(p))
-            })
-            .filter_map(|m| match &query {
-                None => Some((0, m)),
-                Some(q) => {
-                    let (label, apps) = self.search_text.get(&m.code)?;
-                    if matches_words(label, q) {
-                        Some((0, m))
-                    } else {
-                        matches_words(apps, q).then_some((1, m))
-                    }
-                }
+        let hits: Vec<Hit<Arc<Metier>>> = match filter.recherche.as_deref() {
+            Some(q) => {
+                // Fiches in the order of their best appellation.
+                let mut seen = HashSet::new();
+                self.index
+                    .search(q)
+                    .into_iter()
+                    .filter_map(|f| {
+                        let code = &self.entries[f.entry].0;
+                        seen.insert(code.clone()).then(|| self.metiers.get(code))?
+                    })
+                    .filter(|m| filter.accepts(m))
+                    .map(|m| Hit::new(Arc::clone(m)))
+                    .collect()
+            }
+            None => self
+                .metiers
+                .values()
+                .filter(|m| filter.accepts(m))
+                .map(|m| Hit::new(Arc::clone(m)))
+                .collect(),
+        };
+        page.slice(hits)
+    }
+}
+
+impl RomeData {
+    /// Appellations matching `recherche`, best first.
+    pub fn search_appellations(
+        &self,
+        recherche: &str,
+        page: PageRequest,
+    ) -> SearchPage<AppellationTrouvee> {
+        let found = self.index.search(recherche);
+        let total = found.len();
+        let hits = found
+            .into_iter()
+            .skip(page.offset)
+            .take(page.limit)
+            .filter_map(|f| {
+                let (code, i) = &self.entries[f.entry];
+                let appellation = self.metiers.get(code)?.appellations.get(*i)?.clone();
+                Some(Hit::new(AppellationTrouvee {
+                    appellation,
+                    code_rome: code.clone(),
+                }))
             })
             .collect();
-        ranked.sort_by_key(|(rank, _)| *rank);
-        page.slice(
-            ranked
-                .into_iter()
-                .map(|(_, m)| Hit::new(Arc::clone(m)))
-                .collect(),
-        )
+        SearchPage { total, hits }
+    }
+
+    /// Number of appellations.
+    pub fn appellation_count(&self) -> usize {
+        self.index.len()
+    }
+
+    /// The grands domaines and domaines professionnels.
+    pub fn nomenclatures(&self) -> Nomenclatures {
+        Nomenclatures {
+            grands_domaines: self.grands_domaines.clone(),
+            domaines_professionnels: self.domaines_professionnels.clone(),
+        }
+    }
+}
+
+/// The ROME adapter: the référentiel held in memory (`sample` and `snapshot` modes) or asked from the
+/// France Travail API (`http` mode).
+#[derive(Debug)]
+pub enum RomeAdapter {
+    /// `sample` or `snapshot`.
+    Snapshot(Snapshot<RomeData>),
+    /// `http`.
+    Api(api::RomeApi),
+}
+
+impl RomeAdapter {
+    /// The adapter the configuration asks for.
+    pub fn new(config: &RomeConfig, clock: Clock) -> Result<Self, ConfigError> {
+        match config.mode {
+            Mode::Http => Ok(Self::Api(api::RomeApi::new(config, clock)?)),
+            _ => Ok(Self::Snapshot(Snapshot::new(config, clock)?)),
+        }
+    }
+
+    /// Appellations matching `recherche`, best first. The API returns its 20 best only: a page beyond
+    /// them is `Unsupported`.
+    pub async fn search_appellations(
+        &self,
+        recherche: &str,
+        page: PageRequest,
+    ) -> Result<SearchPage<AppellationTrouvee>, AdapterError> {
+        match self {
+            Self::Snapshot(s) => Ok(s.current()?.search_appellations(recherche, page)),
+            Self::Api(a) => a.search_appellations(recherche, page).await,
+        }
+    }
+
+    /// The grands domaines and domaines professionnels (`Unsupported` in `http` mode).
+    pub fn nomenclatures(&self) -> Result<Nomenclatures, AdapterError> {
+        match self {
+            Self::Snapshot(s) => Ok(s.current()?.nomenclatures()),
+            Self::Api(_) => Err(AdapterError::Unsupported {
+                source_id: SOURCE,
+                mode: "http",
+                operation:
+                    "les listes du référentiel (grands domaines, domaines professionnels) ; \
+                            utilisez le mode snapshot"
+                        .into(),
+            }),
+        }
+    }
+}
+
+impl Adapter for RomeAdapter {
+    type Key = CodeRome;
+    type Record = Arc<Metier>;
+    type Filter = RomeFilter;
+
+    fn descriptor(&self) -> &SourceDescriptor {
+        match self {
+            Self::Snapshot(s) => s.descriptor(),
+            Self::Api(a) => a.descriptor(),
+        }
+    }
+
+    async fn fetch(
+        &self,
+        keys: &[CodeRome],
+    ) -> Result<HashMap<CodeRome, Arc<Metier>>, AdapterError> {
+        match self {
+            Self::Snapshot(s) => Adapter::fetch(s, keys).await,
+            Self::Api(a) => a.fetch(keys).await,
+        }
+    }
+
+    async fn search(
+        &self,
+        filter: &RomeFilter,
+        page: PageRequest,
+    ) -> Result<SearchPage<Arc<Metier>>, AdapterError> {
+        match self {
+            Self::Snapshot(s) => Adapter::search(s, filter, page).await,
+            Self::Api(a) => a.search(filter, page).await,
+        }
+    }
+
+    fn health(&self) -> SourceHealth {
+        match self {
+            Self::Snapshot(s) => s.health(),
+            Self::Api(a) => a.health(),
+        }
+    }
+
+    async fn refresh(&self) -> Result<RefreshOutcome, AdapterError> {
+        match self {
+            Self::Snapshot(s) => s.refresh().await,
+            Self::Api(a) => a.refresh().await,
+        }
     }
 }
 

@@ -11,7 +11,10 @@ pub use commune::{Commune, GeoPoint};
 pub use formation::{
     ActionFormation, Certification, FormacodeIndexe, Formation, Lieu, Organisme, Session,
 };
-pub use metier::{Appellation, Metier, Transitions};
+pub use metier::{
+    Appellation, Classement, Competence, ContexteTravail, Importance, MacroCompetence, Metier,
+    Savoir, Transitions,
+};
 pub use onisep::{DomaineOnisep, FicheOnisep, Publication};
 pub use ressource::{
     CategorieRessource, Contact, Creneau, Lien, Modalite, Operateur, Public, Ressource,
