@@ -257,6 +257,11 @@ fn letter(value: Option<&str>) -> Option<String> {
         .map(str::to_owned)
 }
 
+fn by_code(mut list: Vec<CodeLibelle>) -> Vec<CodeLibelle> {
+    list.sort_by(|a, b| a.code.cmp(&b.code));
+    list
+}
+
 /// Maps the two answers of one métier. `None` when the code is not a ROME code.
 pub(crate) fn metier(
     dto: &MetierDto,
@@ -431,12 +436,13 @@ pub(crate) fn metier(
         contextes_travail: contextes,
         centres_interet,
         secteurs_activite,
-        divisions_naf: dto
-            .divisions_naf
-            .iter()
-            .map(|d| CodeLibelle::new(format!("{:0>2}", d.code.trim()), d.libelle.trim()))
-            .collect(),
-        themes: dto.themes.iter().map(CodeLibelleDto::domain).collect(),
+        divisions_naf: by_code(
+            dto.divisions_naf
+                .iter()
+                .map(|d| CodeLibelle::new(format!("{:0>2}", d.code.trim()), d.libelle.trim()))
+                .collect(),
+        ),
+        themes: by_code(dto.themes.iter().map(CodeLibelleDto::domain).collect()),
         formacodes: Some(dto.formacodes.iter().map(CodeLibelleDto::domain).collect()),
         code_isco: letter(dto.code_isco.as_deref()),
         riasec_majeur: letter(dto.riasec_majeur.as_deref()),

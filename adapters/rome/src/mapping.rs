@@ -367,8 +367,11 @@ pub(crate) fn build(export: Export, ctx: &LoadContext) -> Result<RomeData, Adapt
         let pick = |table: &HashMap<&str, Vec<Classement>>| {
             table.get(c.as_str()).cloned().unwrap_or_default()
         };
+        // Flat lists (NAF divisions, thèmes) come by code, whatever the file's order.
         let flat = |table: &HashMap<&str, Vec<Classement>>| -> Vec<CodeLibelle> {
-            pick(table).into_iter().map(|k| k.classe).collect()
+            let mut list: Vec<CodeLibelle> = pick(table).into_iter().map(|k| k.classe).collect();
+            list.sort_by(|a, b| a.code.cmp(&b.code));
+            list
         };
         let metier = Metier {
             code_ogr: CodeOgr::parse(&f.code_ogr).ok(),
