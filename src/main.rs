@@ -40,6 +40,8 @@ async fn main() -> anyhow::Result<()> {
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| "info,tower_http=info".into()),
         )
+        // Colours only on a terminal: log files and collectors get plain text.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
         .init();
     let load = || Config::load(cli.config.as_deref(), std::env::vars()).context("configuration");
     match cli.command.unwrap_or(Command::Serve) {

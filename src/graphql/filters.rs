@@ -107,13 +107,13 @@ pub enum LettreRiasec {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 pub enum EtiquetteTransitionEcologique {
     /// « Emploi Blanc » : peu concerné.
-    EmploiBlanc,
+    Blanc,
     /// « Emploi Vert » : finalité environnementale.
-    EmploiVert,
+    Vert,
     /// « Emploi Brun » : activité à fort impact environnemental.
-    EmploiBrun,
+    Brun,
     /// « Emploi stratégique pour la Transition écologique ».
-    EmploiStrategique,
+    Strategique,
 }
 
 /// Critères de filtrage des fiches métier (tous ceux donnés doivent être vérifiés).
@@ -159,10 +159,10 @@ impl FiltreMetiers {
             riasec_mineur: letter(self.riasec_mineur),
             transition_ecologique: self.transition_ecologique.map(|t| {
                 match t {
-                    EtiquetteTransitionEcologique::EmploiBlanc => "blanc",
-                    EtiquetteTransitionEcologique::EmploiVert => "vert",
-                    EtiquetteTransitionEcologique::EmploiBrun => "brun",
-                    EtiquetteTransitionEcologique::EmploiStrategique => "strategique",
+                    EtiquetteTransitionEcologique::Blanc => "blanc",
+                    EtiquetteTransitionEcologique::Vert => "vert",
+                    EtiquetteTransitionEcologique::Brun => "brun",
+                    EtiquetteTransitionEcologique::Strategique => "strategique",
                 }
                 .to_owned()
             }),

@@ -11,5 +11,6 @@ mod helpers;
 mod graphql_http;
 mod playground;
 mod query;
+mod rome;
 mod schema;
 mod sources;

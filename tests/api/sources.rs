@@ -1,6 +1,7 @@
 //! Sources in snapshot mode against real upstreams on 127.0.0.1: conditional downloads, failures that
 //! keep the previous data, and a failing source that leaves the others serving.
 
+use passerelle_core::Adapter as _;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 

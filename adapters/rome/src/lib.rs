@@ -13,6 +13,8 @@
 
 pub mod api;
 mod api_mapping;
+#[cfg(feature = "test-support")]
+pub mod fake_upstream;
 mod mapping;
 mod search;
 mod snapshot;
