@@ -68,3 +68,38 @@ async fn the_playground_runs_a_query_in_a_real_browser() {
     );
     assert!(dom.contains("Développeur / Développeuse informatique"));
 }
+
+#[tokio::test]
+async fn every_playground_example_runs_without_error() {
+    let app = crate::helpers::spawn_app().await;
+    let html = app
+        .client
+        .get(format!("{}/", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let block = html
+        .split("const EXAMPLES = {")
+        .nth(1)
+        .and_then(|rest| rest.split("\n};").next())
+        .expect("the examples are in the page");
+    // Entries are `"name": `query``.
+    let examples: Vec<(&str, &str)> = block
+        .split("`,")
+        .filter_map(|entry| {
+            let (name, query) = entry.split_once(": `")?;
+            Some((name.trim().trim_matches('"'), query.trim_end_matches('`')))
+        })
+        .collect();
+    assert!(examples.len() >= 5, "{examples:?}");
+    for (name, query) in examples {
+        let (status, body) = app
+            .query(query, serde_json::json!({ "code": "69123" }))
+            .await;
+        assert_eq!(status, 200, "{name}: {body}");
+        assert!(crate::helpers::errors(&body).is_empty(), "{name}: {body}");
+    }
+}

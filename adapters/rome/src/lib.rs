@@ -231,8 +231,9 @@ impl RomeData {
         recherche: &str,
         page: PageRequest,
     ) -> SearchPage<AppellationTrouvee> {
-        let found = self.index.search(recherche);
-        let total = found.len();
+        let (total, found) = self
+            .index
+            .search_top(recherche, page.offset.saturating_add(page.limit));
         let hits = found
             .into_iter()
             .skip(page.offset)

@@ -93,10 +93,16 @@ impl SearchIndex {
 
     /// The entries matching every word of `query`, best first. An empty query matches nothing.
     pub(crate) fn search(&self, query: &str) -> Vec<Found> {
+        self.search_top(query, usize::MAX).1
+    }
+
+    /// The number of entries matching `query`, and the best `keep` of them, best first. Only those are
+    /// sorted: a one-letter query typed in a search box matches thousands.
+    pub(crate) fn search_top(&self, query: &str, keep: usize) -> (usize, Vec<Found>) {
         let folded = fold(query);
         let words: Vec<&str> = folded.split(' ').filter(|w| !w.is_empty()).collect();
         if words.is_empty() {
-            return Vec::new();
+            return (0, Vec::new());
         }
         let n = self.entries.len();
         // How many query words each entry has matched so far, and the sums of its match costs.
@@ -124,7 +130,7 @@ impl SearchIndex {
                 }
             }
             if !any {
-                return Vec::new();
+                return (0, Vec::new());
             }
         }
         let all = u8::try_from(words.len()).unwrap_or(u8::MAX);
@@ -147,8 +153,13 @@ impl SearchIndex {
                 }
             })
             .collect();
+        let total = found.len();
+        if keep < total {
+            found.select_nth_unstable_by_key(keep, |f| f.key);
+            found.truncate(keep);
+        }
         found.sort_unstable_by_key(|f| f.key);
-        found
+        (total, found)
     }
 
     /// The vocabulary words a query word matches, with how.
