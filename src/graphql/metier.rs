@@ -91,12 +91,7 @@ impl Appellation {
     }
     /// La fiche métier de l'appellation. `null` si la source ROME est indisponible.
     async fn metier(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Metier>> {
-        Ok(loaders(ctx)
-            .metiers
-            .load_one(self.code_rome.clone())
-            .await
-            .map_err(|e| source_error(&e))?
-            .map(Metier))
+        load_metier(ctx, self.code_rome.clone()).await
     }
 }
 
@@ -457,15 +452,10 @@ impl Metier {
 
     /// Fiche de niveau V3 que cette fiche détaille.
     async fn fiche_parente(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Metier>> {
-        let Some(parent) = &self.0.code_rome_parent else {
-            return Ok(None);
-        };
-        Ok(loaders(ctx)
-            .metiers
-            .load_one(parent.clone())
-            .await
-            .map_err(|e| source_error(&e))?
-            .map(Metier))
+        match &self.0.code_rome_parent {
+            Some(parent) => load_metier(ctx, parent.clone()).await,
+            None => Ok(None),
+        }
     }
 
     /// Fiches ROME 4.0 qui détaillent cette fiche de niveau V3, par code (liste vide pour une fiche qui n'en a pas). Export CSV seulement : `null` en mode http, l'API ne sachant pas les lister.
@@ -609,6 +599,19 @@ impl Metier {
     async fn provenance(&self) -> Provenance {
         (&self.0.provenance).into()
     }
+}
+
+/// Loads one métier by code through the request's loader; `None` for an unknown code.
+pub async fn load_metier(
+    ctx: &Context<'_>,
+    code: passerelle_core::CodeRome,
+) -> async_graphql::Result<Option<Metier>> {
+    Ok(loaders(ctx)
+        .metiers
+        .load_one(code)
+        .await
+        .map_err(|e| source_error(&e))?
+        .map(Metier))
 }
 
 /// Loads métiers by code through the request's loader, in the order given; unknown codes are skipped.

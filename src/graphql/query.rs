@@ -11,7 +11,7 @@ use crate::graphql::filters::{
     FiltreActionsFormation, FiltreCommunes, FiltreFichesOnisep, FiltreMetiers, FiltreRessources,
 };
 use crate::graphql::formation::ActionFormation;
-use crate::graphql::metier::{Appellation, GrandDomaine, Metier};
+use crate::graphql::metier::{Appellation, GrandDomaine, Metier, load_metier};
 use crate::graphql::onisep::FicheOnisep;
 use crate::graphql::pagination::{
     ActionFormationConnection, AppellationConnection, CommuneConnection, FicheOnisepConnection,
@@ -53,12 +53,7 @@ impl QueryRoot {
         ctx: &Context<'_>,
         #[graphql(desc = "Code ROME (ex. M1805).")] code_rome: CodeRome,
     ) -> async_graphql::Result<Option<Metier>> {
-        Ok(loaders(ctx)
-            .metiers
-            .load_one(code_rome.0)
-            .await
-            .map_err(|e| source_error(&e))?
-            .map(Metier))
+        load_metier(ctx, code_rome.0).await
     }
 
     /// Les fiches métier du ROME 4.0, par code sans `recherche`, ou dans l'ordre de leur meilleure appellation pour la `recherche`, filtrées. En mode http, l'API France Travail ne sait ni lister toutes les fiches, ni filtrer, ni dépasser ses 20 appellations trouvées : ces demandes répondent SOURCE_UNSUPPORTED. `null` si la source ROME est indisponible.

@@ -476,7 +476,7 @@ impl RomeApi {
         }
     }
 
-    async fn version(&self) -> Option<String> {
+    fn version(&self) -> Option<String> {
         self.state().version.clone()
     }
 
@@ -499,7 +499,7 @@ impl RomeApi {
             &metier,
             fiche.as_ref(),
             &DESCRIPTOR,
-            self.version().await,
+            self.version(),
             self.clock.now(),
         ))
     }

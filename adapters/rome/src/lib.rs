@@ -138,35 +138,44 @@ impl RomeFilter {
             || self.transition_demographique.is_some()
     }
 
-    fn accepts(&self, m: &Metier) -> bool {
+    /// The test a fiche must pass, with the criteria normalised once rather than per fiche.
+    fn matcher(&self) -> impl Fn(&Metier) -> bool + '_ {
         let upper = |s: &Option<String>| s.as_deref().map(|v| v.trim().to_ascii_uppercase());
+        let (gd, dp) = (
+            upper(&self.code_grand_domaine),
+            upper(&self.code_domaine_professionnel),
+        );
+        let ecologique = self.transition_ecologique.as_deref().map(fold);
         let letter = |l: Option<char>, v: &Option<String>| {
             l.is_none_or(|l| {
                 v.as_deref()
-                    .is_some_and(|v| v.eq_ignore_ascii_case(&l.to_string()))
+                    .is_some_and(|v| v.trim().eq_ignore_ascii_case(l.encode_utf8(&mut [0; 4])))
             })
         };
-        upper(&self.code_grand_domaine).is_none_or(|g| m.grand_domaine.code == g)
-            && upper(&self.code_domaine_professionnel)
-                .is_none_or(|d| m.domaine_professionnel.code == d)
-            && self
-                .code_rome_parent
-                .as_ref()
-                .is_none_or(|p| m.code_rome_parent.as_ref() == Some(p))
-            && letter(self.riasec_majeur, &m.riasec_majeur)
-            && letter(self.riasec_mineur, &m.riasec_mineur)
-            && self.transition_ecologique.as_deref().is_none_or(|t| {
-                m.transitions
-                    .ecologique
-                    .as_deref()
-                    .is_some_and(|e| fold(e).contains(&fold(t)))
-            })
-            && self
-                .transition_numerique
-                .is_none_or(|t| m.transitions.numerique == t)
-            && self
-                .transition_demographique
-                .is_none_or(|t| m.transitions.demographique == t)
+        move |m: &Metier| {
+            gd.as_ref().is_none_or(|g| &m.grand_domaine.code == g)
+                && dp
+                    .as_ref()
+                    .is_none_or(|d| &m.domaine_professionnel.code == d)
+                && self
+                    .code_rome_parent
+                    .as_ref()
+                    .is_none_or(|p| m.code_rome_parent.as_ref() == Some(p))
+                && letter(self.riasec_majeur, &m.riasec_majeur)
+                && letter(self.riasec_mineur, &m.riasec_mineur)
+                && ecologique.as_ref().is_none_or(|t| {
+                    m.transitions
+                        .ecologique
+                        .as_deref()
+                        .is_some_and(|e| fold(e).contains(t.as_str()))
+                })
+                && self
+                    .transition_numerique
+                    .is_none_or(|t| m.transitions.numerique == t)
+                && self
+                    .transition_demographique
+                    .is_none_or(|t| m.transitions.demographique == t)
+        }
     }
 }
 
@@ -198,6 +207,7 @@ impl Indexed for RomeData {
     }
 
     fn search(&self, filter: &RomeFilter, page: PageRequest) -> SearchPage<Arc<Metier>> {
+        let accepts = filter.matcher();
         let hits: Vec<Hit<Arc<Metier>>> = match filter.recherche.as_deref() {
             Some(q) => {
                 // Fiches in the order of their best appellation.
@@ -209,14 +219,14 @@ impl Indexed for RomeData {
                         let code = &self.entries[f.entry].0;
                         seen.insert(code.clone()).then(|| self.metiers.get(code))?
                     })
-                    .filter(|m| filter.accepts(m))
+                    .filter(|m| accepts(m))
                     .map(|m| Hit::new(Arc::clone(m)))
                     .collect()
             }
             None => self
                 .metiers
                 .values()
-                .filter(|m| filter.accepts(m))
+                .filter(|m| accepts(m))
                 .map(|m| Hit::new(Arc::clone(m)))
                 .collect(),
         };
