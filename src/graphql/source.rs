@@ -26,6 +26,8 @@ pub struct Anomalie {
     pub emplacement: String,
     /// Quoi, avec la règle en cause.
     pub probleme: String,
+    /// Nombre d'occurrences de ce problème (les premiers emplacements seulement sont nommés).
+    pub nombre: usize,
 }
 
 /// Une source de données de passerelle, sa licence et sa fraîcheur.
@@ -84,11 +86,11 @@ impl Source {
     async fn derniere_erreur(&self) -> Option<&str> {
         self.0.health.last_error.as_deref()
     }
-    /// Nombre d'anomalies trouvées dans les données servies.
+    /// Nombre d'anomalies trouvées dans les données servies (toutes occurrences comptées).
     async fn nombre_anomalies(&self) -> usize {
-        self.0.health.anomalies.len()
+        self.0.health.anomalies.iter().map(|a| a.count).sum()
     }
-    /// Anomalies trouvées dans les données servies.
+    /// Anomalies trouvées dans les données servies, regroupées par problème.
     async fn anomalies(
         &self,
         #[graphql(desc = "Nombre maximal d'anomalies (20 par défaut).", default = 20)] first: usize,
@@ -101,6 +103,7 @@ impl Source {
             .map(|a| Anomalie {
                 emplacement: a.location.clone(),
                 probleme: a.problem.clone(),
+                nombre: a.count,
             })
             .collect()
     }

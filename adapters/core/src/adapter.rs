@@ -85,13 +85,88 @@ pub enum SourceStatus {
 }
 
 /// A problem found in the source's data that did not prevent serving the rest (a record kept with a
-/// malformed code, a record skipped), named precisely.
+/// malformed code, a record skipped), named precisely. Problems of one kind are grouped: `count` says how
+/// many times it occurs, `location` names the first few places.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Anomaly {
-    /// Where: file and line, element path, record id.
+    /// Where: file and line, element path, record id (the first few, then `…`, when grouped).
     pub location: String,
     /// What, naming the rule.
     pub problem: String,
+    /// How many times it occurs.
+    pub count: usize,
+}
+
+impl Anomaly {
+    /// One occurrence of a problem.
+    pub fn new(location: impl Into<String>, problem: impl Into<String>) -> Self {
+        Self {
+            location: location.into(),
+            problem: problem.into(),
+            count: 1,
+        }
+    }
+}
+
+/// Anomalies grouped by problem, counted, with the first few places each occurs: a trimmed or inconsistent
+/// export can have thousands, and health must stay readable. Groups keep their first-seen order.
+#[derive(Debug, Default)]
+pub struct Anomalies {
+    groups: Vec<Anomaly>,
+    examples: Vec<usize>,
+}
+
+impl Anomalies {
+    /// How many places are named per problem.
+    pub const EXAMPLES: usize = 5;
+
+    /// Records one occurrence of `problem` at `location`.
+    pub fn add(&mut self, problem: impl Into<String>, location: impl Into<String>) {
+        let problem = problem.into();
+        let i = match self.groups.iter().position(|g| g.problem == problem) {
+            Some(i) => i,
+            None => {
+                self.groups.push(Anomaly {
+                    location: String::new(),
+                    problem,
+                    count: 0,
+                });
+                self.examples.push(0);
+                self.groups.len() - 1
+            }
+        };
+        let group = &mut self.groups[i];
+        group.count += 1;
+        if self.examples[i] < Self::EXAMPLES {
+            if !group.location.is_empty() {
+                group.location.push_str(", ");
+            }
+            group.location.push_str(&location.into());
+            self.examples[i] += 1;
+        } else if self.examples[i] == Self::EXAMPLES {
+            group.location.push('…');
+            self.examples[i] += 1;
+        }
+    }
+
+    /// Number of occurrences of problems whose text starts with `prefix`.
+    pub fn count_of(&self, prefix: &str) -> usize {
+        self.groups
+            .iter()
+            .filter(|g| g.problem.starts_with(prefix))
+            .map(|g| g.count)
+            .sum()
+    }
+
+    /// Whether nothing was recorded.
+    pub fn is_empty(&self) -> bool {
+        self.groups.is_empty()
+    }
+
+    /// The grouped anomalies.
+    pub fn into_vec(self) -> Vec<Anomaly> {
+        self.groups
+    }
 }
 
 /// What a source reports about itself. Cheap to clone: readiness probes ask for it often.
@@ -154,4 +229,27 @@ pub trait Adapter: Send + Sync + 'static {
     /// Reloads the data (snapshot modes); the previous data keeps serving until the new one has loaded
     /// whole, and stays if anything fails.
     fn refresh(&self) -> impl Future<Output = Result<RefreshOutcome, AdapterError>> + Send;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn anomalies_are_grouped_counted_and_keep_five_places() {
+        let mut a = Anomalies::default();
+        for line in 1..=7 {
+            a.add("code ROME mal formé", format!("f.csv:{line}"));
+        }
+        a.add("ligne vide", "f.csv:9");
+        assert_eq!(a.count_of("code ROME"), 7);
+        let v = a.into_vec();
+        assert_eq!(v.len(), 2);
+        assert_eq!(v[0].count, 7);
+        assert_eq!(
+            v[0].location,
+            "f.csv:1, f.csv:2, f.csv:3, f.csv:4, f.csv:5…"
+        );
+        assert_eq!(v[1], Anomaly::new("f.csv:9", "ligne vide"));
+    }
 }

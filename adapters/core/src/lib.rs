@@ -24,7 +24,8 @@ pub mod testkit;
 pub mod text;
 
 pub use adapter::{
-    Adapter, Anomaly, Hit, PageRequest, RefreshOutcome, SearchPage, SourceHealth, SourceStatus,
+    Adapter, Anomalies, Anomaly, Hit, PageRequest, RefreshOutcome, SearchPage, SourceHealth,
+    SourceStatus,
 };
 pub use clock::Clock;
 pub use codes::{

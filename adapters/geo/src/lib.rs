@@ -21,7 +21,7 @@ use passerelle_core::model::{CodeLibelle, Commune, GeoPoint};
 use passerelle_core::snapshot::{Dataset, EmbeddedFile, Indexed, LoadContext, RawFiles, Snapshot};
 use passerelle_core::text::{fold, matches_words};
 use passerelle_core::{
-    AdapterError, Anomaly, CodeDepartement, CodeInsee, Provenance, SourceDescriptor,
+    AdapterError, Anomalies, Anomaly, CodeDepartement, CodeInsee, Provenance, SourceDescriptor,
 };
 use serde::Deserialize;
 
@@ -119,7 +119,7 @@ impl Dataset for GeoData {
             .headers()
             .map_err(|e| AdapterError::invalid(SOURCE, format!("{name}:1"), e.to_string()))?
             .clone();
-        let mut anomalies = Vec::new();
+        let mut anomalies = Anomalies::default();
         let mut communes: BTreeMap<CodeInsee, Commune> = BTreeMap::new();
         let mut record = csv::StringRecord::new();
         loop {
@@ -141,10 +141,7 @@ impl Dataset for GeoData {
             let code = match CodeInsee::parse(&row.code_insee) {
                 Ok(c) => c,
                 Err(e) => {
-                    anomalies.push(Anomaly {
-                        location: format!("{name}:{line}"),
-                        problem: format!("{e} : ligne ignorée"),
-                    });
+                    anomalies.add(format!("{e} : ligne ignorée"), format!("{name}:{line}"));
                     continue;
                 }
             };
@@ -172,7 +169,10 @@ impl Dataset for GeoData {
         }
         let without_position = communes.values().filter(|c| c.position.is_none()).count();
         if without_position > 0 {
-            anomalies.push(Anomaly { location: name.to_owned(), problem: format!("{without_position} commune(s) sans coordonnées : hors des recherches par distance") });
+            anomalies.add(
+                format!("{without_position} commune(s) sans coordonnées : hors des recherches par distance"),
+                name,
+            );
         }
         build_plm(&mut communes, &provenance);
         for c in communes.values_mut() {
@@ -188,7 +188,7 @@ impl Dataset for GeoData {
                 .map(|(k, v)| (k, Arc::new(v)))
                 .collect(),
             folded_names,
-            anomalies,
+            anomalies: anomalies.into_vec(),
         })
     }
     fn record_count(&self) -> usize {

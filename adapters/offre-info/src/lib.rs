@@ -24,7 +24,9 @@ use passerelle_core::adapter::{Hit, PageRequest, SearchPage};
 use passerelle_core::config::SourceConfig;
 use passerelle_core::model::{ActionFormation, GeoPoint};
 use passerelle_core::snapshot::{Dataset, EmbeddedFile, Indexed, LoadContext, RawFiles, Snapshot};
-use passerelle_core::{AdapterError, Anomaly, CodeRome, Formacode, Provenance, SourceDescriptor};
+use passerelle_core::{
+    AdapterError, Anomalies, Anomaly, CodeRome, Formacode, Provenance, SourceDescriptor,
+};
 
 /// Source id.
 pub const SOURCE: &str = "offre-info";
@@ -64,18 +66,17 @@ impl Dataset for OffreData {
         let provenance = Provenance::new(&ctx.descriptor, None, ctx.fetched_at);
         let mut report = mapping::Report {
             file: name,
-            anomalies: Vec::new(),
+            anomalies: Anomalies::default(),
         };
         let mut actions = BTreeMap::new();
         let lheo_version = xml::read_formations(name, bytes, |formation| {
             for action in mapping::actions(&mut report, &formation, &provenance) {
                 let numero = action.numero.clone();
                 if actions.insert(numero.clone(), Arc::new(action)).is_some() {
-                    report.anomalies.push(Anomaly {
-                        location: format!("{name}: action {numero}"),
-                        problem: "numéro d'action en double : la dernière occurrence est gardée"
-                            .into(),
-                    });
+                    report.anomalies.add(
+                        "numéro d'action en double : la dernière occurrence est gardée",
+                        format!("{name}: action {numero}"),
+                    );
                 }
             }
         })?;
@@ -89,7 +90,7 @@ impl Dataset for OffreData {
         Ok(Self {
             actions,
             lheo_version,
-            anomalies: report.anomalies,
+            anomalies: report.anomalies.into_vec(),
         })
     }
     fn record_count(&self) -> usize {

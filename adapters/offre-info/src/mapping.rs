@@ -12,7 +12,7 @@ use passerelle_core::model::{
     Organisme, Session,
 };
 use passerelle_core::{
-    Anomaly, CodeCertifInfo, CodeInsee, CodeRncp, CodeRome, Formacode, Provenance, Siret,
+    Anomalies, CodeCertifInfo, CodeInsee, CodeRncp, CodeRome, Formacode, Provenance, Siret,
 };
 
 use crate::code_lists;
@@ -21,15 +21,13 @@ use crate::xml::Node;
 /// Collects anomalies with the file name in their location.
 pub(crate) struct Report<'a> {
     pub file: &'a str,
-    pub anomalies: Vec<Anomaly>,
+    pub anomalies: Anomalies,
 }
 
 impl Report<'_> {
     fn push(&mut self, path: &str, node: &Node, problem: String) {
-        self.anomalies.push(Anomaly {
-            location: format!("{}:{} {path}", self.file, node.line),
-            problem,
-        });
+        self.anomalies
+            .add(problem, format!("{}:{} {path}", self.file, node.line));
     }
 
     /// Parses a code with `parse`; on failure reports it and gives `None`.

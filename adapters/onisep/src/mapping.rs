@@ -64,11 +64,12 @@ pub(crate) fn build(file: &str, rows: Vec<ItemRow>, ctx: &LoadContext) -> Onisep
                 location,
                 problem: "lien_site_onisepfr absent : identifiant MET introuvable, ligne ignorée"
                     .into(),
+                count: 1,
             });
             continue;
         };
         let Some(id) = id_from_link(link) else {
-            anomalies.push(Anomaly { location, problem: format!("lien_site_onisepfr « {link} » ne se termine pas par un identifiant MET.n, ligne ignorée") });
+            anomalies.push(Anomaly { location, problem: format!("lien_site_onisepfr « {link} » ne se termine pas par un identifiant MET.n, ligne ignorée"), count: 1, });
             continue;
         };
         let fiche = fiches.entry(id.clone()).or_insert_with(|| FicheOnisep {
@@ -100,6 +101,7 @@ pub(crate) fn build(file: &str, rows: Vec<ItemRow>, ctx: &LoadContext) -> Onisep
             None => anomalies.push(Anomaly {
                 location,
                 problem: format!("{id} : aucun code ROME (fiche conservée, non rattachée)"),
+                count: 1,
             }),
             Some(codes) => {
                 let labels: Vec<&str> = text(&row.libelle_rome)
@@ -125,6 +127,7 @@ pub(crate) fn build(file: &str, rows: Vec<ItemRow>, ctx: &LoadContext) -> Onisep
                                 anomalies.push(Anomaly {
                                     location: location.clone(),
                                     problem: format!("{id} : {e} (code conservé, jamais joint)"),
+                                    count: 1,
                                 });
                             }
                         }

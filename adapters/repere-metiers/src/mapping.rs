@@ -10,7 +10,7 @@ use passerelle_core::model::{
     CategorieRessource, Contact, Creneau, GeoPoint, Lien, Lieu, Modalite, Operateur, Public,
     Ressource, StatutModeration, TypeOperateur,
 };
-use passerelle_core::{Anomaly, CodeInsee, CodeRome, Provenance, Siret};
+use passerelle_core::{Anomalies, Anomaly, CodeInsee, CodeRome, Provenance, Siret};
 
 use crate::snapshot::RessourceDto;
 
@@ -271,7 +271,7 @@ pub(crate) fn build(
     raw: Vec<serde_json::Value>,
     provenance: &Provenance,
 ) -> (BTreeMap<String, Arc<Ressource>>, Vec<Anomaly>) {
-    let mut anomalies = Vec::new();
+    let mut anomalies = Anomalies::default();
     let mut valid: Vec<(StatutModeration, Ressource)> = Vec::new();
     let mut seen = HashSet::new();
     for (index, value) in raw.into_iter().enumerate() {
@@ -283,42 +283,39 @@ pub(crate) fn build(
         let dto: RessourceDto = match serde_json::from_value(value) {
             Ok(d) => d,
             Err(e) => {
-                anomalies.push(Anomaly {
-                    location,
-                    problem: format!("ressource écartée : {e}"),
-                });
+                anomalies.add(format!("ressource écartée : {e}"), location);
                 continue;
             }
         };
         match ressource(dto, provenance) {
             Ok((_, r)) if !seen.insert(r.id.clone()) => {
-                anomalies.push(Anomaly {
+                anomalies.add(
+                    "champ id : identifiant en double, ressource écartée",
                     location,
-                    problem: "champ id : identifiant en double, ressource écartée".into(),
-                });
+                );
             }
             Ok(ok) => valid.push(ok),
-            Err(v) => anomalies.push(Anomaly {
+            Err(v) => anomalies.add(
+                format!("champ {} : {}, ressource écartée", v.field, v.rule),
                 location,
-                problem: format!("champ {} : {}, ressource écartée", v.field, v.rule),
-            }),
+            ),
         }
     }
     let ids: HashSet<String> = valid.iter().map(|(_, r)| r.id.clone()).collect();
     let mut published = BTreeMap::new();
     for (statut, r) in valid {
         if let Some(parent) = r.parent_id.as_ref().filter(|p| !ids.contains(*p)) {
-            anomalies.push(Anomaly {
-                location: format!("{file} {}", r.id),
-                problem: format!(
+            anomalies.add(
+                format!(
                     "champ parent_id : « {parent} » n'existe pas dans l'export, ressource écartée"
                 ),
-            });
+                format!("{file} {}", r.id),
+            );
             continue;
         }
         if statut == StatutModeration::Publiee {
             published.insert(r.id.clone(), Arc::new(r));
         }
     }
-    (published, anomalies)
+    (published, anomalies.into_vec())
 }

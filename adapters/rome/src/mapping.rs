@@ -9,7 +9,7 @@ use passerelle_core::model::{
 };
 use passerelle_core::snapshot::LoadContext;
 use passerelle_core::text::fold;
-use passerelle_core::{AdapterError, Anomaly, CodeOgr, CodeRome, Provenance};
+use passerelle_core::{AdapterError, Anomalies, Anomaly, CodeOgr, CodeRome, Provenance};
 
 use crate::SOURCE;
 use crate::search::{Entry, SearchIndex};
@@ -86,56 +86,6 @@ fn code(file: &str, line: u64, column: &str, value: &str) -> Result<CodeRome, Ad
             format!("colonne {column} : {e}"),
         )
     })
-}
-
-/// Anomalies of one kind, counted, with the first few places they occur: a trimmed or inconsistent
-/// export can have thousands, and health must stay readable.
-struct Tally {
-    problem: String,
-    count: usize,
-    examples: Vec<String>,
-}
-
-#[derive(Default)]
-struct Anomalies(Vec<Tally>);
-
-impl Anomalies {
-    fn add(&mut self, problem: impl Into<String>, location: impl Into<String>) {
-        let problem = problem.into();
-        let tally = match self.0.iter_mut().position(|t| t.problem == problem) {
-            Some(i) => &mut self.0[i],
-            None => {
-                self.0.push(Tally {
-                    problem,
-                    count: 0,
-                    examples: Vec::new(),
-                });
-                self.0.last_mut().expect("just pushed")
-            }
-        };
-        tally.count += 1;
-        if tally.examples.len() < 5 {
-            tally.examples.push(location.into());
-        }
-    }
-
-    fn into_vec(self) -> Vec<Anomaly> {
-        self.0
-            .into_iter()
-            .map(|t| Anomaly {
-                location: if t.count > t.examples.len() {
-                    format!("{}…", t.examples.join(", "))
-                } else {
-                    t.examples.join(", ")
-                },
-                problem: if t.count > 1 {
-                    format!("{} ({} occurrences)", t.problem, t.count)
-                } else {
-                    t.problem
-                },
-            })
-            .collect()
-    }
 }
 
 /// What a fiche's items are, from the référentiels of compétences, savoirs and contextes.
