@@ -59,16 +59,20 @@ fn yes() -> bool {
     true
 }
 
-/// `[sources.rome]`, `[sources.onisep]`, `[sources.offre-info]`, `[sources.repere-metiers]`, `[sources.geo]`.
+/// `[sources.rome]`, `[sources.onisep]`, `[sources.rncp]`, `[sources.offre-info]`,
+/// `[sources.repere-metiers]`, `[sources.geo]`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SourcesConfig {
     /// ROME 4.0 (France Travail).
     #[serde(default)]
     pub rome: SourceConfig,
-    /// Idéo-Métiers (ONISEP).
+    /// Idéo-Métiers and Idéo-Fiches métiers (ONISEP).
     #[serde(default)]
     pub onisep: SourceConfig,
+    /// Certifications: RNCP export (France compétences) and ONISEP's table de passage.
+    #[serde(default)]
+    pub rncp: SourceConfig,
     /// Offre Info (Carif-Oref, LHEO).
     #[serde(default, rename = "offre-info")]
     pub offre_info: SourceConfig,
@@ -214,8 +218,15 @@ fn apply_override(root: &mut toml::Table, name: &str, raw: &str) -> Result<(), C
     Ok(())
 }
 
-/// A variable's value: a boolean or a number when it reads as one, a string otherwise.
+/// A variable's value: a boolean or a number when it reads as one, a list when written as a TOML array
+/// (`["a", "b"]`), a string otherwise.
 fn env_value(raw: &str) -> toml::Value {
+    if raw.trim_start().starts_with('[')
+        && let Ok(mut t) = toml::from_str::<toml::Table>(&format!("v = {raw}"))
+        && let Some(v) = t.remove("v")
+    {
+        return v;
+    }
     if let Ok(b) = raw.parse::<bool>() {
         return toml::Value::Boolean(b);
     }
@@ -254,6 +265,11 @@ mod tests {
                 ("PASSERELLE_SOURCES__OFFRE_INFO__MODE", "snapshot"),
                 ("PASSERELLE_SOURCES__OFFRE_INFO__PATH", "/tmp/lheo.xml"),
                 ("PASSERELLE_TODAY", "2026-03-01"),
+                ("PASSERELLE_SOURCES__RNCP__MODE", "snapshot"),
+                (
+                    "PASSERELLE_SOURCES__RNCP__PATH",
+                    r#"["/data/rncp", "/data/table.xml"]"#,
+                ),
                 ("PASSERELLE_CONFIG", "ignored.toml"),
                 ("HOME", "/root"),
             ]),
@@ -262,10 +278,11 @@ mod tests {
         assert_eq!(c.server.listen.port(), 0);
         assert_eq!(c.sources.offre_info.mode, Mode::Snapshot);
         assert_eq!(
-            c.sources.offre_info.path.as_deref(),
-            Some(Path::new("/tmp/lheo.xml"))
+            c.sources.offre_info.path.as_ref().and_then(|p| p.single()),
+            Some(&Path::new("/tmp/lheo.xml").to_path_buf())
         );
         assert_eq!(c.server.today, NaiveDate::from_ymd_opt(2026, 3, 1));
+        assert_eq!(c.sources.rncp.path.map(|p| p.0.len()), Some(2));
     }
 
     #[test]

@@ -1,15 +1,19 @@
-//! The adapters of the five sources, built from the configuration, loaded in the background and
-//! refreshed on schedule.
+//! The adapters of the six sources, built from the configuration, loaded in the background and
+//! refreshed on schedule; and the checks that need two sources (ROME codes cited by a source but
+//! unknown to the ROME 4.0 loaded).
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use passerelle_core::config::{Mode, SourceConfig};
-use passerelle_core::{Adapter, Clock, SourceDescriptor, SourceHealth, SourceStatus};
+use passerelle_core::{
+    Adapter, Anomaly, Clock, CodeRome, SourceDescriptor, SourceHealth, SourceStatus,
+};
 use passerelle_geo::GeoAdapter;
 use passerelle_offre_info::OffreInfoAdapter;
 use passerelle_onisep::OnisepAdapter;
 use passerelle_repere_metiers::RepereMetiersAdapter;
+use passerelle_rncp::RncpAdapter;
 use passerelle_rome::RomeAdapter;
 use tokio::task::JoinHandle;
 
@@ -20,8 +24,10 @@ use crate::config::{Config, ConfigError};
 pub struct Sources {
     /// ROME 4.0.
     pub rome: Arc<RomeAdapter>,
-    /// Idéo-Métiers.
+    /// Idéo-Métiers and Idéo-Fiches métiers.
     pub onisep: Arc<OnisepAdapter>,
+    /// Certifications (RNCP, table de passage).
+    pub rncp: Arc<RncpAdapter>,
     /// Offre Info.
     pub offre_info: Arc<OffreInfoAdapter>,
     /// Repère Métiers.
@@ -49,6 +55,7 @@ impl Sources {
         Ok(Self {
             rome: Arc::new(RomeAdapter::new(&s.rome, clock)?),
             onisep: Arc::new(OnisepAdapter::new(&s.onisep, clock)?),
+            rncp: Arc::new(RncpAdapter::new(&s.rncp, clock)?),
             offre_info: Arc::new(OffreInfoAdapter::new(&s.offre_info, clock)?),
             repere_metiers: Arc::new(RepereMetiersAdapter::new(&s.repere_metiers, clock)?),
             geo: Arc::new(GeoAdapter::new(&s.geo, clock)?),
@@ -56,21 +63,71 @@ impl Sources {
         })
     }
 
-    /// The sources directory, in a stable order.
+    /// The sources directory, in a stable order. The health of a source citing ROME codes counts the
+    /// well-formed codes unknown to the ROME 4.0 loaded (never joined on).
     pub fn directory(&self) -> Vec<SourceEntry> {
-        fn entry<A: Adapter>(a: &A) -> SourceEntry {
-            SourceEntry {
-                descriptor: a.descriptor().clone(),
-                health: a.health(),
-            }
+        let entry =
+            |descriptor: &SourceDescriptor, health: SourceHealth, cited: Vec<(CodeRome, usize)>| {
+                let mut health = health;
+                if let Some(unknown) = self.unknown_rome_codes(cited) {
+                    let mut anomalies = health.anomalies.to_vec();
+                    anomalies.push(unknown);
+                    health.anomalies = anomalies.into();
+                }
+                SourceEntry {
+                    descriptor: descriptor.clone(),
+                    health,
+                }
+            };
+        fn parts<A: Adapter>(a: &A) -> (&SourceDescriptor, SourceHealth, Vec<(CodeRome, usize)>) {
+            (a.descriptor(), a.health(), a.cited_rome_codes())
         }
-        vec![
-            entry(&*self.rome),
-            entry(&*self.onisep),
-            entry(&*self.offre_info),
-            entry(&*self.repere_metiers),
-            entry(&*self.geo),
+        [
+            parts(&*self.rome),
+            parts(&*self.onisep),
+            parts(&*self.rncp),
+            parts(&*self.offre_info),
+            parts(&*self.repere_metiers),
+            parts(&*self.geo),
         ]
+        .into_iter()
+        .map(|(d, h, c)| entry(d, h, c))
+        .collect()
+    }
+
+    /// The anomaly counting the `cited` codes (with their number of records) that the ROME 4.0 loaded
+    /// does not know; `None` when all are known, or when the ROME source cannot tell (not loaded yet,
+    /// or asked live).
+    fn unknown_rome_codes(&self, cited: Vec<(CodeRome, usize)>) -> Option<Anomaly> {
+        if cited.is_empty() {
+            return None;
+        }
+        let mut unknown: Vec<(CodeRome, usize)> = cited
+            .into_iter()
+            .filter(|(code, _)| self.rome.knows(code) == Some(false))
+            .collect();
+        if unknown.is_empty() {
+            return None;
+        }
+        unknown.sort();
+        let rows: usize = unknown.iter().map(|(_, n)| n).sum();
+        const SHOWN: usize = 20;
+        let mut location: Vec<String> = unknown
+            .iter()
+            .take(SHOWN)
+            .map(|(code, n)| format!("{code} ({n})"))
+            .collect();
+        if unknown.len() > SHOWN {
+            location.push(format!("… {} codes en tout", unknown.len()));
+        }
+        Some(Anomaly {
+            location: location.join(", "),
+            problem: format!(
+                "{} code(s) ROME bien formé(s) mais absent(s) du ROME 4.0 chargé : jamais joints",
+                unknown.len()
+            ),
+            count: rows,
+        })
     }
 
     /// Whether every source has data to serve.
@@ -89,6 +146,7 @@ impl Sources {
         vec![
             spawn_source(Arc::clone(&self.rome), &s.rome),
             spawn_source(Arc::clone(&self.onisep), &s.onisep),
+            spawn_source(Arc::clone(&self.rncp), &s.rncp),
             spawn_source(Arc::clone(&self.offre_info), &s.offre_info),
             spawn_source(Arc::clone(&self.repere_metiers), &s.repere_metiers),
             spawn_source(Arc::clone(&self.geo), &s.geo),

@@ -7,7 +7,7 @@ use passerelle_core::model::CodeLibelle;
 /// D'où vient un enregistrement et de quand il date.
 #[derive(Debug, SimpleObject)]
 pub struct Provenance {
-    /// Identifiant de la source dans passerelle (`rome`, `onisep`, `offre-info`, `repere-metiers`, `geo`).
+    /// Identifiant de la source dans passerelle (`rome`, `onisep`, `rncp`, `offre-info`, `repere-metiers`, `geo`).
     pub source: String,
     /// Producteur de la donnée.
     pub producteur: String,

@@ -5,12 +5,16 @@ use async_graphql::{Context, Enum, InputObject};
 use passerelle_core::model::GeoPoint;
 use passerelle_geo::GeoFilter;
 use passerelle_offre_info::{Autour as AutourOffre, OffreFilter};
+use passerelle_onisep::OnisepFilter;
 use passerelle_repere_metiers::RessourceFilter;
+use passerelle_rncp::RncpFilter;
 use passerelle_rome::RomeFilter;
 
 use crate::graphql::errors::{bad_input, limit_exceeded, source_error};
 use crate::graphql::ressource::CategorieRessource;
-use crate::graphql::scalars::{CodeDepartement, CodeInsee, CodeRome, Formacode};
+use crate::graphql::scalars::{
+    CodeCfd, CodeDepartement, CodeInsee, CodeRome, Formacode, IdFormationOnisep,
+};
 use crate::graphql::{loaders, sources};
 
 /// Largest radius of a search around a place, in km.
@@ -172,13 +176,68 @@ impl FiltreMetiers {
     }
 }
 
-/// Critères de recherche des fiches métier ONISEP.
+/// Critères de recherche des fiches métier ONISEP (tous ceux donnés doivent être vérifiés).
 #[derive(Debug, Default, InputObject)]
 pub struct FiltreFichesOnisep {
     /// Fiches rattachées à l'un de ces codes ROME (tels que l'ONISEP les publie, au niveau V3).
     pub codes_rome: Option<Vec<CodeRome>>,
-    /// Mots du libellé (début de mot, accents et casse ignorés).
-    pub texte: Option<String>,
+    /// Un domaine ou un sous-domaine de la classification ONISEP (ex. « informatique, Internet », « systèmes et réseaux »), casse et accents ignorés.
+    pub domaine: Option<String>,
+}
+
+impl FiltreFichesOnisep {
+    /// The adapter filter, with the search words.
+    pub fn into_filter(self, recherche: Option<String>) -> OnisepFilter {
+        OnisepFilter {
+            recherche,
+            codes_rome: self
+                .codes_rome
+                .map(|v| v.into_iter().map(|c| c.0).collect()),
+            domaine: self.domaine,
+        }
+    }
+}
+
+/// Critères de recherche des certifications (tous ceux donnés doivent être vérifiés).
+#[derive(Debug, Default, InputObject)]
+pub struct FiltreCertifications {
+    /// Certifications dont la fiche RNCP cite l'un de ces codes ROME (niveau V3, tels que publiés).
+    pub codes_rome: Option<Vec<CodeRome>>,
+    /// Certifications indexées sur l'un de ces Formacodes.
+    pub formacodes: Option<Vec<Formacode>>,
+    /// Certifications de ce code formation diplôme (un CFD peut en désigner plusieurs : mentions, options).
+    pub cfd: Option<CodeCfd>,
+    /// Certifications auxquelles mène cette formation ONISEP.
+    pub formation_onisep: Option<IdFormationOnisep>,
+    /// Niveau du cadre européen (3 à 8).
+    pub niveau_europeen: Option<i32>,
+}
+
+impl FiltreCertifications {
+    /// The adapter filter, with the search words; a level outside 1–8 is refused naming the rule.
+    pub fn into_filter(self, recherche: Option<String>) -> async_graphql::Result<RncpFilter> {
+        let niveau = match self.niveau_europeen {
+            None => None,
+            Some(n) => Some(u8::try_from(n).ok().filter(|n| (1..=8).contains(n)).ok_or_else(|| {
+                bad_input(
+                    "filtre.niveauEuropeen",
+                    format!("niveauEuropeen = {n} : un niveau du cadre européen de 1 à 8 est attendu"),
+                )
+            })?),
+        };
+        Ok(RncpFilter {
+            recherche,
+            codes_rome: self
+                .codes_rome
+                .map(|v| v.into_iter().map(|c| c.0).collect()),
+            formacodes: self
+                .formacodes
+                .map(|v| v.into_iter().map(|c| c.0).collect()),
+            cfd: self.cfd.map(|c| c.0),
+            formation_onisep: self.formation_onisep.map(|f| f.0),
+            niveau,
+        })
+    }
 }
 
 /// Critères de recherche des actions de formation (tous ceux donnés doivent être vérifiés).

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use async_graphql::{ComplexObject, Context, Object, SimpleObject};
 
+use crate::graphql::certification::{Certification, load_certification};
 use crate::graphql::common::{Nomenclature, Provenance};
 use crate::graphql::commune::Commune;
 use crate::graphql::errors::source_error;
@@ -128,13 +129,34 @@ pub struct FormacodeIndexe {
     pub principal: bool,
 }
 
-/// Une certification préparée (RNCP et/ou Certif Info).
-#[derive(Debug, SimpleObject)]
-pub struct CertificationVisee {
+/// Une certification préparée (RNCP et/ou Certif Info), telle que l'offre la cite.
+#[derive(Debug)]
+pub struct CertificationVisee(passerelle_core::model::CertificationVisee);
+
+/// Une certification préparée (RNCP et/ou Certif Info), telle que l'offre la cite.
+#[Object]
+impl CertificationVisee {
     /// Numéro RNCP.
-    pub rncp: Option<CodeRncp>,
+    async fn rncp(&self) -> Option<CodeRncp> {
+        self.0.rncp.clone().map(CodeRncp)
+    }
     /// Numéro Certif Info.
-    pub certif_info: Option<CodeCertifInfo>,
+    async fn certif_info(&self) -> Option<CodeCertifInfo> {
+        self.0.certif_info.clone().map(CodeCertifInfo)
+    }
+    /// La certification dans le référentiel (RNCP, table de passage), trouvée par son numéro RNCP, à défaut Certif Info ; `null` si le référentiel ne la connaît pas ou si sa source est indisponible (avec une erreur dans ce cas).
+    async fn certification(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<Certification>> {
+        use passerelle_rncp::CleCertification;
+        let key = match (&self.0.rncp, &self.0.certif_info) {
+            (Some(r), _) => CleCertification::Rncp(r.clone()),
+            (None, Some(c)) => CleCertification::CertifInfo(c.clone()),
+            (None, None) => return Ok(None),
+        };
+        load_certification(ctx, key).await
+    }
 }
 
 /// Une formation (le « quoi »), commune à ses actions.
@@ -192,10 +214,8 @@ impl Formation {
         self.0
             .certifications
             .iter()
-            .map(|c| CertificationVisee {
-                rncp: c.rncp.clone().map(CodeRncp),
-                certif_info: c.certif_info.clone().map(CodeCertifInfo),
-            })
+            .cloned()
+            .map(CertificationVisee)
             .collect()
     }
     /// Niveau d'entrée.

@@ -11,6 +11,7 @@ use passerelle_geo::GeoAdapter;
 use passerelle_offre_info::OffreInfoAdapter;
 use passerelle_onisep::OnisepAdapter;
 use passerelle_repere_metiers::RepereMetiersAdapter;
+use passerelle_rncp::RncpAdapter;
 use passerelle_rome::RomeAdapter;
 
 use crate::sources::Sources;
@@ -34,6 +35,8 @@ pub struct Loaders {
     pub metiers: DataLoader<SourceLoader<RomeAdapter>>,
     /// Fiches ONISEP by id.
     pub fiches_onisep: DataLoader<SourceLoader<OnisepAdapter>>,
+    /// Certifications by RNCP or Certif Info number.
+    pub certifications: DataLoader<SourceLoader<RncpAdapter>>,
     /// Actions by numero.
     pub actions: DataLoader<SourceLoader<OffreInfoAdapter>>,
     /// Ressources by id.
@@ -58,6 +61,7 @@ impl Loaders {
         Self {
             metiers: loader(&sources.rome),
             fiches_onisep: loader(&sources.onisep),
+            certifications: loader(&sources.rncp),
             actions: loader(&sources.offre_info),
             ressources: loader(&sources.repere_metiers),
             communes: loader(&sources.geo),

@@ -1,5 +1,6 @@
 //! The GraphQL schema: one file per object type, the inputs, the loaders, the error mapping.
 
+mod certification;
 mod common;
 mod commune;
 pub mod errors;

@@ -1,16 +1,16 @@
-//! `FicheOnisep`: a métier described by ONISEP, joined to ROME 4.0.
+//! `FicheOnisep`: a métier described by ONISEP (Idéo-Métiers and Idéo-Fiches métiers), joined to
+//! ROME 4.0.
 
 use std::sync::Arc;
 
 use async_graphql::{Context, Object, SimpleObject};
-use passerelle_core::{Adapter, PageRequest};
-use passerelle_rome::RomeFilter;
 
-use crate::graphql::common::Provenance;
+use crate::graphql::certification::FormationOnisep;
+use crate::graphql::common::{Nomenclature, Provenance};
 use crate::graphql::errors::source_error;
-use crate::graphql::metier::{Metier, Rattachement, load_metiers};
+use crate::graphql::loaders;
+use crate::graphql::metier::{MetierRattache, metiers_rattaches};
 use crate::graphql::scalars::{CodeRome, IdOnisep};
-use crate::graphql::sources;
 
 /// Une fiche métier Idéo de l'ONISEP, écrite pour les jeunes et leurs familles.
 #[derive(Debug, Clone)]
@@ -38,13 +38,22 @@ pub struct DomaineOnisep {
     pub sous_domaine: Option<String>,
 }
 
-/// Une fiche métier ROME 4.0 et la façon dont elle est rattachée à la fiche ONISEP.
+/// Une courte description du métier pour un usage donné (ex. « Dico des métiers »).
 #[derive(Debug, SimpleObject)]
-pub struct MetierRattache {
-    /// DIRECT pour le code ROME cité par l'ONISEP, VIA_FICHE_DETAILLEE pour les fiches ROME 4.0 qui le détaillent.
-    pub rattachement: Rattachement,
-    /// La fiche métier.
-    pub metier: Metier,
+pub struct FormatCourt {
+    /// Usage, tel que publié.
+    #[graphql(name = "type")]
+    pub type_format: Option<String>,
+    /// Libellé.
+    pub libelle: Option<String>,
+    /// Texte (fragment HTML tel que publié).
+    pub descriptif: Option<String>,
+}
+
+impl FicheOnisep {
+    fn detail(&self) -> Option<&passerelle_core::model::FicheDetaillee> {
+        self.0.detail.as_deref()
+    }
 }
 
 /// Une fiche métier Idéo de l'ONISEP, écrite pour les jeunes et leurs familles.
@@ -89,7 +98,7 @@ impl FicheOnisep {
         self.0.codes_rome.iter().cloned().map(CodeRome).collect()
     }
 
-    /// Libellés ROME cités par l'ONISEP (libellés V3), dans l'ordre de `codesRome`.
+    /// Libellés ROME tels que l'ONISEP les publie : ce sont des libellés de la V3 du ROME (« Études et développement informatique » pour M1805), dans l'ordre de `codesRome` (vide pour un code venu de la fiche détaillée). Le libellé ROME 4.0 est celui de `metiers { metier { libelle } }`.
     async fn libelles_rome(&self) -> &[String] {
         &self.0.libelles_rome
     }
@@ -111,42 +120,137 @@ impl FicheOnisep {
             .collect()
     }
 
-    /// Fiches ROME 4.0 rattachées : celles des codes cités (DIRECT) puis les fiches qui les détaillent (VIA_FICHE_DETAILLEE). `null` si la source ROME est indisponible.
+    /// Fiches ROME 4.0 rattachées : celles des codes cités (DIRECT), montrées avec leur libellé ROME 4.0 (les libellés ROME publiés par l'ONISEP sont ceux de la V3, dans `libellesRome`), puis les fiches ROME 4.0 qui les détaillent (VIA_FICHE_DETAILLEE). `null` si la source ROME est indisponible.
     async fn metiers(
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Option<Vec<MetierRattache>>> {
-        let direct = load_metiers(ctx, &self.0.codes_rome).await?;
-        let mut linked: Vec<MetierRattache> = direct
-            .iter()
-            .cloned()
-            .map(|metier| MetierRattache {
-                rattachement: Rattachement::Direct,
-                metier,
-            })
-            .collect();
-        for parent in &direct {
-            let filter = RomeFilter {
-                code_rome_parent: Some(parent.0.code.clone()),
-                ..RomeFilter::default()
-            };
-            let children = sources(ctx)
-                .rome
-                .search(&filter, PageRequest::ALL)
-                .await
-                .map_err(|e| source_error(&e))?;
-            linked.extend(
-                children
-                    .hits
-                    .into_iter()
-                    .filter(|h| !self.0.codes_rome.contains(&h.record.code))
-                    .map(|h| MetierRattache {
-                        rattachement: Rattachement::ViaFicheDetaillee,
-                        metier: Metier(h.record),
-                    }),
-            );
-        }
-        Ok(Some(linked))
+        metiers_rattaches(ctx, &self.0.codes_rome).await.map(Some)
+    }
+
+    /// La fiche détaillée (jeu Idéo-Fiches métiers) est chargée pour ce métier : sans elle, les champs descriptifs ci-dessous sont `null` ou vides. Toujours `false` en mode http (l'API ne sert pas ce jeu).
+    async fn detaillee(&self) -> bool {
+        self.0.detail.is_some()
+    }
+
+    /// Libellé au féminin (fiche détaillée).
+    async fn libelle_feminin(&self) -> Option<&str> {
+        self.detail()?.libelle_feminin.as_deref()
+    }
+
+    /// Libellé au masculin (fiche détaillée).
+    async fn libelle_masculin(&self) -> Option<&str> {
+        self.detail()?.libelle_masculin.as_deref()
+    }
+
+    /// Autres noms du métier (fiche détaillée) ; la recherche les parcourt.
+    async fn synonymes(&self) -> &[String] {
+        self.detail().map_or(&[], |d| d.synonymes.as_slice())
+    }
+
+    /// Accroche du métier (fiche détaillée, fragment HTML tel que publié).
+    async fn accroche(&self) -> Option<&str> {
+        self.detail()?.accroche.as_deref()
+    }
+
+    /// Nature du travail (fiche détaillée, fragment HTML tel que publié).
+    async fn nature_travail(&self) -> Option<&str> {
+        self.detail()?.nature_travail.as_deref()
+    }
+
+    /// Compétences requises (fiche détaillée, fragment HTML tel que publié).
+    async fn competences(&self) -> Option<&str> {
+        self.detail()?.competences.as_deref()
+    }
+
+    /// Conditions de travail (fiche détaillée, fragment HTML tel que publié).
+    async fn conditions_travail(&self) -> Option<&str> {
+        self.detail()?.conditions_travail.as_deref()
+    }
+
+    /// Accès au métier (fiche détaillée, fragment HTML tel que publié).
+    async fn acces_metier(&self) -> Option<&str> {
+        self.detail()?.acces_metier.as_deref()
+    }
+
+    /// Vie professionnelle et évolutions (fiche détaillée, fragment HTML tel que publié).
+    async fn vie_professionnelle(&self) -> Option<&str> {
+        self.detail()?.vie_professionnelle.as_deref()
+    }
+
+    /// Niveau d'accès minimum (fiche détaillée, ex. REF.408 « Bac + 2 »).
+    async fn niveau_acces_minimum(&self) -> Option<Nomenclature> {
+        self.detail()?
+            .niveau_acces_minimum
+            .as_ref()
+            .map(Nomenclature::from)
+    }
+
+    /// Formations minimales requises (fiche détaillée).
+    async fn formations_minimales(&self) -> Vec<FormationOnisep> {
+        self.detail().map_or_else(Vec::new, |d| {
+            d.formations_minimales
+                .iter()
+                .cloned()
+                .map(FormationOnisep)
+                .collect()
+        })
+    }
+
+    /// Centres d'intérêt (fiche détaillée).
+    async fn centres_interet(&self) -> Vec<Nomenclature> {
+        self.detail().map_or_else(Vec::new, |d| {
+            d.centres_interet.iter().map(Nomenclature::from).collect()
+        })
+    }
+
+    /// Secteurs d'activité (fiche détaillée).
+    async fn secteurs_activite(&self) -> Vec<Nomenclature> {
+        self.detail().map_or_else(Vec::new, |d| {
+            d.secteurs_activite.iter().map(Nomenclature::from).collect()
+        })
+    }
+
+    /// Statuts d'emploi (salarié, fonctionnaire, indépendant… ; fiche détaillée).
+    async fn statuts(&self) -> Vec<Nomenclature> {
+        self.detail().map_or_else(Vec::new, |d| {
+            d.statuts.iter().map(Nomenclature::from).collect()
+        })
+    }
+
+    /// Courtes descriptions du métier par usage (fiche détaillée).
+    async fn formats_courts(&self) -> Vec<FormatCourt> {
+        self.detail().map_or_else(Vec::new, |d| {
+            d.formats_courts
+                .iter()
+                .map(|f| FormatCourt {
+                    type_format: f.type_format.clone(),
+                    libelle: f.libelle.clone(),
+                    descriptif: f.descriptif.clone(),
+                })
+                .collect()
+        })
+    }
+
+    /// Métiers associés par l'ONISEP (fiche détaillée), ceux que la source connaît. `null` si la source ONISEP est indisponible.
+    async fn metiers_associes(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<Vec<FicheOnisep>>> {
+        let ids: Vec<passerelle_core::IdOnisep> = self
+            .detail()
+            .map(|d| d.metiers_associes.iter().map(|m| m.id.clone()).collect())
+            .unwrap_or_default();
+        let found = loaders(ctx)
+            .fiches_onisep
+            .load_many(ids.iter().cloned())
+            .await
+            .map_err(|e| source_error(&e))?;
+        Ok(Some(
+            ids.iter()
+                .filter_map(|id| found.get(id).cloned().map(FicheOnisep))
+                .collect(),
+        ))
     }
 
     /// Provenance de la fiche.

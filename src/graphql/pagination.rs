@@ -5,6 +5,7 @@
 use async_graphql::SimpleObject;
 use passerelle_core::{AdapterError, PageRequest, SearchPage};
 
+use crate::graphql::certification::Certification;
 use crate::graphql::commune::Commune;
 use crate::graphql::errors::{bad_input, limit_exceeded, source_error};
 use crate::graphql::formation::ActionFormation;
@@ -113,6 +114,7 @@ macro_rules! connection {
 connection!(MetierConnection, MetierEdge, Metier);
 connection!(AppellationConnection, AppellationEdge, Appellation);
 connection!(FicheOnisepConnection, FicheOnisepEdge, FicheOnisep);
+connection!(CertificationConnection, CertificationEdge, Certification);
 connection!(CommuneConnection, CommuneEdge, Commune);
 connection!(
     ActionFormationConnection,

@@ -1,24 +1,26 @@
 //! The query root: one lookup and one searchable list per kind of record, and the sources directory.
 
 use async_graphql::{Context, ID, Object};
-use passerelle_core::Adapter;
+use passerelle_core::{Adapter, PageRequest};
 
+use crate::graphql::certification::{Certification, load_certification};
 use crate::graphql::common::Nomenclature;
 use crate::graphql::commune::Commune;
 use crate::graphql::errors::bad_input;
 use crate::graphql::errors::source_error;
 use crate::graphql::filters::{
-    FiltreActionsFormation, FiltreCommunes, FiltreFichesOnisep, FiltreMetiers, FiltreRessources,
+    FiltreActionsFormation, FiltreCertifications, FiltreCommunes, FiltreFichesOnisep,
+    FiltreMetiers, FiltreRessources,
 };
 use crate::graphql::formation::ActionFormation;
 use crate::graphql::metier::{Appellation, GrandDomaine, Metier, load_metier};
 use crate::graphql::onisep::FicheOnisep;
 use crate::graphql::pagination::{
-    ActionFormationConnection, AppellationConnection, CommuneConnection, FicheOnisepConnection,
-    MetierConnection, RessourceConnection, page, page_request,
+    ActionFormationConnection, AppellationConnection, CertificationConnection, CommuneConnection,
+    FicheOnisepConnection, MetierConnection, RessourceConnection, page, page_request,
 };
 use crate::graphql::ressource::Ressource;
-use crate::graphql::scalars::{CodeInsee, CodeRome, IdOnisep};
+use crate::graphql::scalars::{CodeCertifInfo, CodeCfd, CodeInsee, CodeRncp, CodeRome, IdOnisep};
 use crate::graphql::source::Source;
 use crate::graphql::{loaders, sources};
 
@@ -138,22 +140,90 @@ impl QueryRoot {
             .map(FicheOnisep))
     }
 
-    /// Les fiches métier ONISEP, filtrées, par libellé. `null` si la source ONISEP est indisponible.
+    /// Les fiches métier ONISEP : pour une `recherche`, les meilleures d'abord ; sinon par libellé. En mode http, l'API ONISEP est interrogée pour la recherche, les codes ROME ou le domaine ; lister toutes les fiches sans critère répond SOURCE_UNSUPPORTED. `null` si la source ONISEP est indisponible.
     async fn fiches_onisep(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Ce que la personne cherche, dans le libellé, ses formes masculine et féminine et les synonymes : casse et accents ignorés, chaque mot compte, début de mot accepté, une faute de frappe tolérée (mots de 4 lettres ou plus)."
+        )]
+        recherche: Option<String>,
         filtre: Option<FiltreFichesOnisep>,
         #[graphql(desc = "Nombre d'arêtes (20 par défaut, 100 au plus).")] first: Option<i32>,
         #[graphql(desc = "Curseur de l'arête après laquelle commencer.")] after: Option<String>,
     ) -> async_graphql::Result<Option<FicheOnisepConnection>> {
         let p = page_request(first, after)?;
-        let f = filtre.unwrap_or_default();
-        let filter = passerelle_onisep::OnisepFilter {
-            codes_rome: f.codes_rome.map(|v| v.into_iter().map(|c| c.0).collect()),
-            texte: f.texte,
-        };
+        let recherche = check_recherche(recherche)?;
+        let filter = filtre.unwrap_or_default().into_filter(recherche);
         let result = sources(ctx).onisep.search(&filter, p).await;
         page(p, result, FicheOnisep).map(Some)
+    }
+
+    /// Une certification par l'un de ses codes — exactement un de `rncp`, `certifInfo` ou `cfd` ; `null` si elle n'existe pas. Un CFD qui désigne plusieurs certifications (mentions, options) est refusé en nommant leur nombre : `certifications(filtre: { cfd })` les liste.
+    async fn certification(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Numéro de fiche RNCP (RNCP36721 ou 36721).")] rncp: Option<CodeRncp>,
+        #[graphql(desc = "Numéro Certif Info (ex. 82581).")] certif_info: Option<CodeCertifInfo>,
+        #[graphql(desc = "Code formation diplôme de l'Éducation nationale (ex. 46X25201).")]
+        cfd: Option<CodeCfd>,
+    ) -> async_graphql::Result<Option<Certification>> {
+        use passerelle_rncp::CleCertification;
+        match (rncp, certif_info, cfd) {
+            (Some(r), None, None) => load_certification(ctx, CleCertification::Rncp(r.0)).await,
+            (None, Some(c), None) => {
+                load_certification(ctx, CleCertification::CertifInfo(c.0)).await
+            }
+            (None, None, Some(cfd)) => {
+                let filter = passerelle_rncp::RncpFilter {
+                    cfd: Some(cfd.0.clone()),
+                    ..Default::default()
+                };
+                let found = sources(ctx)
+                    .rncp
+                    .search(&filter, PageRequest::ALL)
+                    .await
+                    .map_err(|e| source_error(&e))?;
+                match found.hits.len() {
+                    0 | 1 => Ok(found
+                        .hits
+                        .into_iter()
+                        .next()
+                        .map(|h| Certification(h.record))),
+                    n => Err(bad_input(
+                        "cfd",
+                        format!(
+                            "le CFD {} désigne {n} certifications (mentions ou options) : \
+                             utilisez certifications(filtre: {{ cfd: \"{}\" }}) pour les lister",
+                            cfd.0, cfd.0
+                        ),
+                    )),
+                }
+            }
+            _ => Err(bad_input(
+                "rncp",
+                "certification : donnez exactement un code parmi rncp, certifInfo et cfd",
+            )),
+        }
+    }
+
+    /// Les certifications (fiches RNCP et entrées Certif Info sans fiche RNCP) : pour une `recherche`, les meilleures d'abord ; sinon par numéro RNCP. `null` si la source des certifications est indisponible.
+    async fn certifications(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Mots de l'intitulé (RNCP ou Certif Info) : casse et accents ignorés, chaque mot compte, début de mot accepté, une faute de frappe tolérée."
+        )]
+        recherche: Option<String>,
+        filtre: Option<FiltreCertifications>,
+        #[graphql(desc = "Nombre d'arêtes (20 par défaut, 100 au plus).")] first: Option<i32>,
+        #[graphql(desc = "Curseur de l'arête après laquelle commencer.")] after: Option<String>,
+    ) -> async_graphql::Result<Option<CertificationConnection>> {
+        let p = page_request(first, after)?;
+        let recherche = check_recherche(recherche)?;
+        let filter = filtre.unwrap_or_default().into_filter(recherche)?;
+        let result = sources(ctx).rncp.search(&filter, p).await;
+        page(p, result, Certification).map(Some)
     }
 
     /// Une action de formation par son numéro ; `null` si elle n'existe pas.

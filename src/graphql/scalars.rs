@@ -79,6 +79,18 @@ code_scalar!(
     "Code de département : 01 à 95, 2A, 2B, ou 971 à 989."
 );
 code_scalar!(
+    CodeCfd,
+    passerelle_core::Cfd,
+    "CodeCfd",
+    "Code formation diplôme (CFD) de l'Éducation nationale : 8 caractères (ex. 32031213)."
+);
+code_scalar!(
+    IdFormationOnisep,
+    passerelle_core::IdFormationOnisep,
+    "IdFormationOnisep",
+    "Identifiant ONISEP d'une formation Idéo (ex. FOR.3642)."
+);
+code_scalar!(
     IdOnisep,
     passerelle_core::IdOnisep,
     "IdOnisep",

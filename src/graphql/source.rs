@@ -37,7 +37,7 @@ pub struct Source(pub SourceEntry);
 /// Une source de données de passerelle, sa licence et sa fraîcheur.
 #[Object]
 impl Source {
-    /// Identifiant (`rome`, `onisep`, `offre-info`, `repere-metiers`, `geo`).
+    /// Identifiant (`rome`, `onisep`, `rncp`, `offre-info`, `repere-metiers`, `geo`).
     async fn id(&self) -> &str {
         self.0.descriptor.id
     }

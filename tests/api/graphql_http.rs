@@ -17,7 +17,7 @@ async fn get_runs_queries() {
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["content-type"], "application/json");
     let body: Value = r.json().await.unwrap();
-    assert_eq!(body["data"]["sources"].as_array().unwrap().len(), 5);
+    assert_eq!(body["data"]["sources"].as_array().unwrap().len(), 6);
 }
 
 #[tokio::test]
@@ -117,7 +117,7 @@ async fn health_endpoints() {
         .await
         .unwrap();
     assert_eq!(ready["pret"], true);
-    assert_eq!(ready["sources"].as_array().unwrap().len(), 5);
+    assert_eq!(ready["sources"].as_array().unwrap().len(), 6);
 }
 
 #[tokio::test]

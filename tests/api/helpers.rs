@@ -1,6 +1,9 @@
 //! `spawn_app`: the real application on a free port, with "today" pinned.
 
+use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::NaiveDate;
@@ -120,4 +123,69 @@ pub fn shared(path: &str) -> PathBuf {
 /// The errors of a response, or an empty list.
 pub fn errors(body: &Value) -> Vec<Value> {
     body["errors"].as_array().cloned().unwrap_or_default()
+}
+
+/// The real binary, its credentials in the environment, every log line captured.
+pub struct Binary {
+    child: std::process::Child,
+    pub addr: String,
+    pub logs: Arc<Mutex<String>>,
+}
+
+impl Drop for Binary {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts the real binary with `config` (TOML) and the variables `env`, logging at trace level.
+pub fn start_binary(name: &str, config: &str, env: &[(&str, &str)]) -> Binary {
+    let dir = std::env::temp_dir().join(format!("passerelle-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("passerelle.toml");
+    std::fs::write(&path, config).unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_passerelle"));
+    command.arg("--config").arg(&path);
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let mut child = command
+        .env("RUST_LOG", "trace")
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Logs go to stdout; anything else (a panic) to stderr: both are kept.
+    let logs = Arc::new(Mutex::new(String::new()));
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    let stderr = child.stderr.take().unwrap();
+    for output in [
+        Box::new(stdout) as Box<dyn std::io::Read + Send>,
+        Box::new(stderr),
+    ] {
+        let sink = Arc::clone(&logs);
+        let tx = tx.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(output).lines().map_while(Result::ok) {
+                if let Some(rest) = line.split("playground : http://").nth(1) {
+                    let _ = tx.send(rest.trim_end_matches('/').to_owned());
+                }
+                let mut logs = sink.lock().unwrap();
+                logs.push_str(&line);
+                logs.push('\n');
+            }
+        });
+    }
+    let addr = rx
+        .recv_timeout(Duration::from_secs(30))
+        .unwrap_or_else(|_| {
+            panic!(
+                "the binary did not announce its address: {}",
+                logs.lock().unwrap()
+            )
+        });
+    Binary { child, addr, logs }
 }

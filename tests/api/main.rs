@@ -8,6 +8,7 @@
 
 mod helpers;
 
+mod certifications;
 mod graphql_http;
 mod playground;
 mod query;

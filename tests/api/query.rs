@@ -95,7 +95,14 @@ async fn the_foundation_query_answers_from_every_source() {
     let ids: Vec<&str> = sources.iter().map(|s| s["id"].as_str().unwrap()).collect();
     assert_eq!(
         ids,
-        ["rome", "onisep", "offre-info", "repere-metiers", "geo"]
+        [
+            "rome",
+            "onisep",
+            "rncp",
+            "offre-info",
+            "repere-metiers",
+            "geo"
+        ]
     );
     for s in sources {
         assert_eq!(s["statut"], "PRET", "{s}");
@@ -173,7 +180,7 @@ async fn limits_and_inputs_name_the_argument_and_the_rule() {
     );
     assert_eq!(
         body["data"]["sources"].as_array().unwrap().len(),
-        5,
+        6,
         "…and the rest answers"
     );
     let e = &errors(&body)[0];

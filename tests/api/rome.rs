@@ -1,16 +1,15 @@
 //! The ROME 4.0 through GraphQL: the whole export, the full métier model, search, and the `http` mode
 //! run as the real binary against a France Travail stand-in on 127.0.0.1.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use passerelle_core::config::{Mode, SourceConfig};
 use passerelle_rome::fake_upstream::{CLIENT_ID, SECRET, start_upstream};
 use serde_json::{Value, json};
 
-use crate::helpers::{errors, shared, spawn_app, spawn_app_with, test_config};
+use crate::helpers::{
+    Binary, errors, shared, spawn_app, spawn_app_with, start_binary, test_config,
+};
 
 const DONE_WHEN: &str = r#"{
   metier(codeRome: "M1805") {
@@ -30,7 +29,7 @@ async fn the_whole_export_answers_the_done_when_query() {
     let mut config = test_config();
     config.sources.rome = SourceConfig {
         mode: Mode::Snapshot,
-        path: Some(shared("rome")),
+        path: Some(shared("rome").into()),
         ..SourceConfig::default()
     };
     let app = spawn_app_with(config, true).await;
@@ -152,9 +151,10 @@ async fn the_full_metier_model_is_served() {
     assert_eq!(m["centresInteret"][0]["principal"], true);
     assert_eq!(m["divisionsNaf"][0]["code"], "62");
     assert!(!m["themes"].as_array().unwrap().is_empty());
-    assert!(
-        m["formacodes"].is_null() && m["codeIsco"].is_null(),
-        "API-only fields are null"
+    assert!(m["codeIsco"].is_null(), "API-only fields are null");
+    assert_eq!(
+        m["formacodes"][0]["code"], "31067",
+        "without the API, the Formacodes of the RNCP certifications citing the fiche, most cited first"
     );
     assert_eq!(m["appellations"][0]["principale"], true);
     assert_eq!(m["appellations"][0]["metier"]["codeRome"], "M1805");
@@ -214,27 +214,10 @@ async fn metiers_are_searched_and_filtered() {
     assert!(!errors(&body).is_empty(), "{body}");
 }
 
-/// The real binary in `http` mode, its credentials in the environment, every log line captured.
-struct Binary {
-    child: std::process::Child,
-    addr: String,
-    logs: Arc<Mutex<String>>,
-}
-
-impl Drop for Binary {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_binary(upstream: std::net::SocketAddr) -> Binary {
-    let dir = std::env::temp_dir().join(format!("passerelle-http-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let config = dir.join("passerelle.toml");
-    std::fs::write(
-        &config,
-        format!(
+fn start_rome_binary(upstream: std::net::SocketAddr) -> Binary {
+    start_binary(
+        "rome",
+        &format!(
             r#"[server]
 listen = "127.0.0.1:0"
 
@@ -247,56 +230,17 @@ token_url = "http://{upstream}/connexion/oauth2/access_token?realm=%2Fpartenaire
 rate_limit = 200
 "#
         ),
+        &[
+            ("FRANCE_TRAVAIL_CLIENT_ID", CLIENT_ID),
+            ("FRANCE_TRAVAIL_CLIENT_SECRET", SECRET),
+        ],
     )
-    .unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_passerelle"))
-        .arg("--config")
-        .arg(&config)
-        .env("FRANCE_TRAVAIL_CLIENT_ID", CLIENT_ID)
-        .env("FRANCE_TRAVAIL_CLIENT_SECRET", SECRET)
-        .env("RUST_LOG", "trace")
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // Logs go to stdout; anything else (a panic) to stderr: both are kept.
-    let logs = Arc::new(Mutex::new(String::new()));
-    let (tx, rx) = std::sync::mpsc::channel();
-    let stdout = child.stdout.take().unwrap();
-    let stderr = child.stderr.take().unwrap();
-    for output in [
-        Box::new(stdout) as Box<dyn std::io::Read + Send>,
-        Box::new(stderr),
-    ] {
-        let sink = Arc::clone(&logs);
-        let tx = tx.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(output).lines().map_while(Result::ok) {
-                if let Some(rest) = line.split("playground : http://").nth(1) {
-                    let _ = tx.send(rest.trim_end_matches('/').to_owned());
-                }
-                let mut logs = sink.lock().unwrap();
-                logs.push_str(&line);
-                logs.push('\n');
-            }
-        });
-    }
-    let addr = rx
-        .recv_timeout(Duration::from_secs(30))
-        .unwrap_or_else(|_| {
-            panic!(
-                "the binary did not announce its address: {}",
-                logs.lock().unwrap()
-            )
-        });
-    Binary { child, addr, logs }
 }
 
 #[tokio::test]
 async fn the_binary_serves_the_http_mode_without_ever_showing_the_secret() {
     let (upstream, up) = start_upstream().await;
-    let binary = start_binary(upstream);
+    let binary = start_rome_binary(upstream);
     let client = reqwest::Client::new();
     let post = |query: &str| {
         client

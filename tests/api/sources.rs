@@ -2,6 +2,7 @@
 //! keep the previous data, and a failing source that leaves the others serving.
 
 use passerelle_core::Adapter as _;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -82,7 +83,7 @@ async fn an_lheo_feed_is_downloaded_conditionally_and_kept_when_the_upstream_fai
     let mut config = test_config();
     config.sources.offre_info = SourceConfig {
         mode: Mode::Snapshot,
-        url: Some(url),
+        url: Some(url.into()),
         ..SourceConfig::default()
     };
     let app = spawn_app_with(config, true).await;
@@ -179,7 +180,7 @@ async fn a_truncated_download_is_refused() {
     let mut config = test_config();
     config.sources.offre_info = SourceConfig {
         mode: Mode::Snapshot,
-        url: Some(format!("http://{addr}/offres.xml")),
+        url: Some(format!("http://{addr}/offres.xml").into()),
         ..SourceConfig::default()
     };
     let app = spawn_app_with(config, false).await;
@@ -206,7 +207,7 @@ async fn a_failing_source_empties_its_fields_and_nothing_else() {
     let mut config = test_config();
     config.sources.geo = SourceConfig {
         mode: Mode::Snapshot,
-        path: Some("/nonexistent/laposte_hexasmal.csv".into()),
+        path: Some(PathBuf::from("/nonexistent/laposte_hexasmal.csv").into()),
         ..SourceConfig::default()
     };
     let app = spawn_app_with(config, false).await;
@@ -270,17 +271,17 @@ async fn real_exports_serve_through_the_whole_stack() {
     let mut config = test_config();
     config.sources.rome = SourceConfig {
         mode: Mode::Snapshot,
-        path: Some(shared("rome")),
+        path: Some(shared("rome").into()),
         ..SourceConfig::default()
     };
     config.sources.onisep = SourceConfig {
         mode: Mode::Snapshot,
-        path: Some(shared("onisep/ideo-metiers_onisep.xml.xml")),
+        path: Some(shared("onisep/ideo-metiers_onisep.xml.xml").into()),
         ..SourceConfig::default()
     };
     config.sources.geo = SourceConfig {
         mode: Mode::Snapshot,
-        path: Some(shared("geo/laposte_hexasmal.csv")),
+        path: Some(shared("geo/laposte_hexasmal.csv").into()),
         ..SourceConfig::default()
     };
     let app = spawn_app_with(config, true).await;

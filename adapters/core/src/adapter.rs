@@ -11,6 +11,7 @@ use std::hash::Hash;
 
 use chrono::{DateTime, Utc};
 
+use crate::codes::CodeRome;
 use crate::error::AdapterError;
 use crate::provenance::SourceDescriptor;
 
@@ -225,6 +226,13 @@ pub trait Adapter: Send + Sync + 'static {
 
     /// Current health.
     fn health(&self) -> SourceHealth;
+
+    /// The well-formed ROME codes the source's records cite, each with how many records (or rows) cite
+    /// it, for the count of codes unknown to the ROME 4.0 in the source's health. Empty when the source
+    /// cites none or cannot list them (a live API).
+    fn cited_rome_codes(&self) -> Vec<(CodeRome, usize)> {
+        Vec::new()
+    }
 
     /// Reloads the data (snapshot modes); the previous data keeps serving until the new one has loaded
     /// whole, and stays if anything fails.

@@ -216,15 +216,35 @@ fn normalise_departement(s: &str) -> Result<String, &'static str> {
     if ok { Ok(up) } else { Err(rule) }
 }
 
-fn normalise_onisep(s: &str) -> Result<String, &'static str> {
+/// `PREFIX.n`: the prefix (any case) and a number of at most 8 digits, leading zeros dropped.
+fn normalise_onisep_id(s: &str, prefix: &str, rule: &'static str) -> Result<String, &'static str> {
     let up = s.to_ascii_uppercase();
-    let rule = "un identifiant ONISEP de métier : MET. suivi d'un nombre (ex. MET.84)";
-    let digits = up.strip_prefix("MET.").ok_or(rule)?;
-    if all_digits(digits) && digits.len() <= 8 {
-        Ok(format!("MET.{}", digits.trim_start_matches('0')))
+    let digits = up
+        .strip_prefix(prefix)
+        .and_then(|r| r.strip_prefix('.'))
+        .ok_or(rule)?;
+    let trimmed = digits.trim_start_matches('0');
+    if all_digits(digits) && digits.len() <= 8 && !trimmed.is_empty() {
+        Ok(format!("{prefix}.{trimmed}"))
     } else {
         Err(rule)
     }
+}
+
+fn normalise_onisep(s: &str) -> Result<String, &'static str> {
+    normalise_onisep_id(
+        s,
+        "MET",
+        "un identifiant ONISEP de métier : MET. suivi d'un nombre (ex. MET.84)",
+    )
+}
+
+fn normalise_onisep_formation(s: &str) -> Result<String, &'static str> {
+    normalise_onisep_id(
+        s,
+        "FOR",
+        "un identifiant ONISEP de formation : FOR. suivi d'un nombre (ex. FOR.3642)",
+    )
 }
 
 code_type!(
@@ -263,6 +283,10 @@ code_type!(
 code_type!(
     /// Code of a département: `01`–`95`, `2A`, `2B`, or `971`–`989` overseas.
     CodeDepartement, "code département", normalise_departement
+);
+code_type!(
+    /// Identifier of an ONISEP Idéo formation (`FOR.3642`).
+    IdFormationOnisep, "identifiant de formation ONISEP", normalise_onisep_formation
 );
 code_type!(
     /// Identifier of an ONISEP Idéo métier (`MET.84`).
@@ -408,6 +432,14 @@ mod tests {
             Ok("MET.84".into())
         );
         assert!(IdOnisep::parse("FOR.84").is_err());
+        assert!(IdOnisep::parse("MET.").is_err());
+        assert!(IdOnisep::parse("MET.000").is_err());
+        assert_eq!(
+            IdFormationOnisep::parse("for.3642").map(|c| c.to_string()),
+            Ok("FOR.3642".into())
+        );
+        let e = IdFormationOnisep::parse("MET.12").unwrap_err().to_string();
+        assert!(e.contains("MET.12") && e.contains("FOR."), "{e}");
     }
 
     #[test]

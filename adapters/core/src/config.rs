@@ -27,18 +27,57 @@ pub struct SourceConfig {
     /// `sample` (default), `snapshot` or `http`.
     #[serde(default)]
     pub mode: Mode,
-    /// Snapshot mode: a file or folder in the source's real format.
+    /// Snapshot mode: a file or folder in the source's real format, or a list of them (`["a", "b"]`) for
+    /// a source whose data comes in several publications.
     #[serde(default)]
-    pub path: Option<PathBuf>,
-    /// Snapshot mode: the URL of the source's file (conditional GET); http mode: the API's base URL.
+    pub path: Option<OneOrMany<PathBuf>>,
+    /// Snapshot mode: the URL of the source's file (conditional GET), or a list of them; http mode: the
+    /// API's base URL.
     #[serde(default)]
-    pub url: Option<String>,
+    pub url: Option<OneOrMany<String>>,
     /// Snapshot mode: how often the data is reloaded (`30s`, `15m`, `6h`, `7d`). Default `24h`.
     #[serde(default = "default_refresh", deserialize_with = "deserialize_duration")]
     pub refresh: Duration,
     /// Http mode: how the producer's API is called.
     #[serde(default)]
     pub http: HttpConfig,
+}
+
+/// One value or a list of them: `path = "a"` and `path = ["a", "b"]` are both accepted.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(from = "OneOrManyRepr<T>")]
+pub struct OneOrMany<T>(pub Vec<T>);
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum OneOrManyRepr<T> {
+    One(T),
+    Many(Vec<T>),
+}
+
+impl<T> From<OneOrManyRepr<T>> for OneOrMany<T> {
+    fn from(r: OneOrManyRepr<T>) -> Self {
+        match r {
+            OneOrManyRepr::One(v) => Self(vec![v]),
+            OneOrManyRepr::Many(v) => Self(v),
+        }
+    }
+}
+
+impl<T> From<T> for OneOrMany<T> {
+    fn from(v: T) -> Self {
+        Self(vec![v])
+    }
+}
+
+impl<T> OneOrMany<T> {
+    /// The one value, when there is exactly one.
+    pub fn single(&self) -> Option<&T> {
+        match self.0.as_slice() {
+            [v] => Some(v),
+            _ => None,
+        }
+    }
 }
 
 impl Default for SourceConfig {
@@ -64,6 +103,10 @@ pub struct HttpConfig {
     /// OAuth2 scopes, space-separated; the source's documented default when absent.
     #[serde(default)]
     pub scopes: Option<String>,
+    /// Identifier of the dataset asked from an open-data API (ONISEP: `5fa5949243f97`, Idéo-Métiers, by
+    /// default).
+    #[serde(default)]
+    pub dataset: Option<String>,
     /// Client-side rate limit, in requests per second (France Travail allows about 10). Default 10.
     #[serde(default = "default_rate")]
     pub rate_limit: f64,
@@ -86,6 +129,7 @@ impl Default for HttpConfig {
         Self {
             token_url: None,
             scopes: None,
+            dataset: None,
             rate_limit: default_rate(),
             timeout: default_timeout(),
             retries: default_retries(),
@@ -174,10 +218,14 @@ impl SourceConfig {
                 _ => Err(err("mode = \"sample\" sert l'échantillon embarqué : retirez path et url, ou choisissez mode = \"snapshot\"".into())),
             },
             Mode::Snapshot => match (&self.path, &self.url) {
-                (Some(path), None) => Ok(Origin::Path(path.clone())),
-                (None, Some(url)) => {
-                    check_url(url).map_err(|m| err(format!("url : {m}")))?;
-                    Ok(Origin::Url(url.clone()))
+                (Some(OneOrMany(paths)), None) if paths.is_empty() => Err(err("path = [] : au moins un fichier ou dossier est attendu".into())),
+                (None, Some(OneOrMany(urls))) if urls.is_empty() => Err(err("url = [] : au moins une adresse est attendue".into())),
+                (Some(paths), None) => Ok(Origin::Paths(paths.0.clone())),
+                (None, Some(urls)) => {
+                    for url in &urls.0 {
+                        check_url(url).map_err(|m| err(format!("url : {m}")))?;
+                    }
+                    Ok(Origin::Urls(urls.0.clone()))
                 }
                 (None, None) => Err(err("mode = \"snapshot\" demande path (fichier ou dossier) ou url".into())),
                 (Some(_), Some(_)) => Err(err("path et url s'excluent : donnez l'un ou l'autre".into())),
@@ -187,6 +235,33 @@ impl SourceConfig {
             )),
             Mode::Http => Err(err("mode = \"http\" n'est pas géré par ce type de source".into())),
         }
+    }
+}
+
+impl SourceConfig {
+    /// Http mode: the API's base URL (`url`, or the source's `default`), without a trailing `/`, once the
+    /// keys are checked: no `path`, one `url`, and valid `[sources.<id>.http]` values.
+    pub fn api_base(&self, source: &'static str, default: &str) -> Result<String, ConfigError> {
+        let err = |message: String| ConfigError {
+            source_id: source,
+            message,
+        };
+        if self.path.is_some() {
+            return Err(err(
+                "mode = \"http\" interroge l'API : retirez path (url donne l'adresse de l'API)"
+                    .into(),
+            ));
+        }
+        self.http.check(source)?;
+        let base = match &self.url {
+            None => default.to_owned(),
+            Some(urls) => urls
+                .single()
+                .cloned()
+                .ok_or_else(|| err("mode = \"http\" : url donne une seule adresse d'API".into()))?,
+        };
+        check_url(&base).map_err(|m| err(format!("url : {m}")))?;
+        Ok(base.trim_end_matches('/').to_owned())
     }
 }
 
@@ -264,13 +339,13 @@ mod tests {
         );
         let with_path = SourceConfig {
             mode: Mode::Sample,
-            path: Some("x".into()),
+            path: Some(PathBuf::from("x").into()),
             ..SourceConfig::default()
         };
         assert!(with_path.origin("rome", &[], false).is_err());
         let url = SourceConfig {
             mode: Mode::Snapshot,
-            url: Some("ftp://x".into()),
+            url: Some(String::from("ftp://x").into()),
             ..SourceConfig::default()
         };
         assert!(
@@ -281,11 +356,34 @@ mod tests {
         );
         let http = SourceConfig {
             mode: Mode::Http,
-            url: Some("http://127.0.0.1:1".into()),
+            url: Some(String::from("http://127.0.0.1:1").into()),
             ..SourceConfig::default()
         };
         let e = http.origin("rome", &[], false).unwrap_err();
         assert_eq!(e.source_id, "rome");
         assert!(e.to_string().starts_with("[sources.rome]"), "{e}");
+    }
+
+    #[test]
+    fn one_path_or_several() {
+        #[derive(Deserialize)]
+        struct T {
+            path: OneOrMany<PathBuf>,
+        }
+        let one: T = toml::from_str(r#"path = "a""#).unwrap();
+        assert_eq!(one.path.0, vec![PathBuf::from("a")]);
+        let many: T = toml::from_str(r#"path = ["a", "b/c.xml"]"#).unwrap();
+        assert_eq!(many.path.0.len(), 2);
+        let none = SourceConfig {
+            mode: Mode::Snapshot,
+            path: Some(OneOrMany(Vec::new())),
+            ..SourceConfig::default()
+        };
+        assert!(
+            none.origin("rncp", &[], false)
+                .unwrap_err()
+                .message
+                .contains("au moins")
+        );
     }
 }

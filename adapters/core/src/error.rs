@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-/// Identifier of a source (`rome`, `onisep`, `offre-info`, `repere-metiers`, `geo`).
+/// Identifier of a source (`rome`, `onisep`, `rncp`, `offre-info`, `repere-metiers`, `geo`).
 pub type SourceId = &'static str;
 
 /// What can go wrong when an adapter loads or queries its source.

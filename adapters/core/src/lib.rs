@@ -5,11 +5,14 @@
 //! - [`model`]: the domain model (métier, fiche ONISEP, formation, action, session, ressource, commune).
 //! - [`provenance`]: where a record comes from ([`Provenance`], [`SourceDescriptor`]).
 //! - [`adapter`]: the [`Adapter`] contract (fetch by keys, search, health, refresh).
+//! - [`http`]: what live API clients share (secrets, rate limit, backoff, `Retry-After`).
 //! - [`error`]: [`AdapterError`], cloneable and free of secrets.
 //! - [`snapshot`]: whole-dataset sources (embedded sample, path, URL) swapped atomically on refresh.
 //! - [`config`]: the per-source configuration keys (`mode`, `path`, `url`, `refresh`).
 //! - [`clock`]: the injectable clock all date logic goes through.
 //! - [`text`]: text helpers shared by parsers and searches (accent folding).
+//! - [`search`]: the typo-tolerant label index (ROME appellations, ONISEP names, certification titles).
+//! - [`xml`]: the streaming record reader of XML publications (LHEO, ONISEP).
 //! - [`testkit`]: the compliance checks every adapter's tests run.
 
 pub mod adapter;
@@ -17,11 +20,14 @@ pub mod clock;
 pub mod codes;
 pub mod config;
 pub mod error;
+pub mod http;
 pub mod model;
 pub mod provenance;
+pub mod search;
 pub mod snapshot;
 pub mod testkit;
 pub mod text;
+pub mod xml;
 
 pub use adapter::{
     Adapter, Anomalies, Anomaly, Hit, PageRequest, RefreshOutcome, SearchPage, SourceHealth,
@@ -30,7 +36,7 @@ pub use adapter::{
 pub use clock::Clock;
 pub use codes::{
     Cfd, CodeCertifInfo, CodeDepartement, CodeError, CodeInsee, CodeOgr, CodeRncp, CodeRome,
-    Formacode, IdOnisep, Siret,
+    Formacode, IdFormationOnisep, IdOnisep, Siret,
 };
 pub use error::{AdapterError, SourceId};
 pub use provenance::{Provenance, SourceDescriptor};

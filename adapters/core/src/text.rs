@@ -47,6 +47,48 @@ pub fn matches_words(text_folded: &str, query_folded: &str) -> bool {
         .all(|w| text_folded.split(' ').any(|t| t.starts_with(w)))
 }
 
+/// Line numbers of byte offsets in a document read front to back, counted incrementally. The csv
+/// crate's own line numbers run one short in CRLF files (the `\n` of a `\r\n` is counted with the next
+/// record), and the French exports (RNCP, ONISEP) are CRLF: parsers name lines through this instead.
+#[derive(Debug)]
+pub struct LineCounter<'a> {
+    bytes: &'a [u8],
+    at: usize,
+    line: u64,
+}
+
+impl<'a> LineCounter<'a> {
+    /// A counter over `bytes`.
+    pub fn new(bytes: &'a [u8]) -> Self {
+        Self {
+            bytes,
+            at: 0,
+            line: 1,
+        }
+    }
+
+    /// The line (from 1) where the record starting at byte `offset` begins: line breaks just at the
+    /// offset belong to the previous record.
+    pub fn line_of(&mut self, offset: u64) -> u64 {
+        let mut target = usize::try_from(offset)
+            .unwrap_or(usize::MAX)
+            .min(self.bytes.len());
+        while target < self.bytes.len() && matches!(self.bytes[target], b'\r' | b'\n') {
+            target += 1;
+        }
+        if target < self.at {
+            self.at = 0;
+            self.line = 1;
+        }
+        self.line += self.bytes[self.at..target]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count() as u64;
+        self.at = target;
+        self.line
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -63,5 +105,19 @@ mod tests {
             &fold("dév web")
         ));
         assert!(!matches_words(&fold("Développeur web"), &fold("plaquiste")));
+    }
+
+    #[test]
+    fn lines_of_crlf_and_lf_records() {
+        let crlf = b"a;b\r\n1;2\r\n3;4\r\n";
+        let mut c = LineCounter::new(crlf);
+        // The csv crate reports the records at bytes 4 and 9 (the `\n` of each `\r\n`).
+        assert_eq!(c.line_of(4), 2);
+        assert_eq!(c.line_of(9), 3);
+        let lf = b"a;b\n1;2\n3;4\n";
+        let mut c = LineCounter::new(lf);
+        assert_eq!(c.line_of(4), 2);
+        assert_eq!(c.line_of(8), 3);
+        assert_eq!(c.line_of(0), 1, "going back starts over");
     }
 }

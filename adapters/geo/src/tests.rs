@@ -112,7 +112,7 @@ async fn the_real_laposte_file_loads() {
     let adapter = GeoAdapter::new(
         &GeoConfig {
             mode: Mode::Snapshot,
-            path: Some(path),
+            path: Some(path.into()),
             ..GeoConfig::default()
         },
         Clock::system(),

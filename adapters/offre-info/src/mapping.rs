@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 use passerelle_core::model::{
-    ActionFormation, Certification, CodeLibelle, FormacodeIndexe, Formation, GeoPoint, Lieu,
+    ActionFormation, CertificationVisee, CodeLibelle, FormacodeIndexe, Formation, GeoPoint, Lieu,
     Organisme, Session,
 };
 use passerelle_core::{
@@ -151,7 +151,7 @@ fn formation(report: &mut Report<'_>, f: &Node, numero: String, intitule: String
     }
     let certifications = f
         .children("certification")
-        .map(|c| Certification {
+        .map(|c| CertificationVisee {
             rncp: c
                 .child("code-RNCP")
                 .and_then(|n| report.code("formation/certification/code-RNCP", n, CodeRncp::parse)),

@@ -117,7 +117,7 @@ fn shared(path: &str) -> PathBuf {
 async fn load(path: PathBuf) -> OffreInfoAdapter {
     let config = OffreInfoConfig {
         mode: Mode::Snapshot,
-        path: Some(path),
+        path: Some(path.into()),
         ..OffreInfoConfig::default()
     };
     let adapter = OffreInfoAdapter::new(&config, Clock::system()).unwrap();

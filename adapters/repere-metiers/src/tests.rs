@@ -96,7 +96,7 @@ async fn invalid_records_are_skipped_and_reported_with_id_field_and_rule() {
     std::fs::write(&path, serde_json::to_vec(&doc).unwrap()).unwrap();
     let config = RepereMetiersConfig {
         mode: Mode::Snapshot,
-        path: Some(path),
+        path: Some(path.into()),
         ..RepereMetiersConfig::default()
     };
     let adapter = RepereMetiersAdapter::new(&config, Clock::system()).unwrap();

@@ -27,7 +27,7 @@ fn main() {
         .unwrap();
     let config = RomeConfig {
         mode: Mode::Snapshot,
-        path: Some(path.clone()),
+        path: Some(path.clone().into()),
         ..RomeConfig::default()
     };
     let adapter = RomeAdapter::new(&config, Clock::system()).unwrap();

@@ -16,7 +16,6 @@ mod api_mapping;
 #[cfg(feature = "test-support")]
 pub mod fake_upstream;
 mod mapping;
-mod search;
 mod snapshot;
 
 use std::collections::{HashMap, HashSet};
@@ -303,6 +302,15 @@ impl RomeAdapter {
         match self {
             Self::Snapshot(s) => Ok(s.current()?.search_appellations(recherche, page)),
             Self::Api(a) => a.search_appellations(recherche, page).await,
+        }
+    }
+
+    /// Whether the référentiel has the fiche `code`; `None` when the adapter cannot tell without asking
+    /// the API, or has not loaded yet.
+    pub fn knows(&self, code: &CodeRome) -> Option<bool> {
+        match self {
+            Self::Snapshot(s) => s.current().ok().map(|d| d.metiers.contains_key(code)),
+            Self::Api(_) => None,
         }
     }
 

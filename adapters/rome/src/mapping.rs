@@ -12,8 +12,8 @@ use passerelle_core::text::fold;
 use passerelle_core::{AdapterError, Anomalies, Anomaly, CodeOgr, CodeRome, Provenance};
 
 use crate::SOURCE;
-use crate::search::{Entry, SearchIndex};
 use crate::snapshot::{ArborescenceRow, Export, Rows};
+use passerelle_core::search::{Entry, SearchIndex};
 
 /// The ROME référentiel held in memory.
 #[derive(Debug)]
@@ -47,11 +47,7 @@ impl RomeData {
         for m in metiers.values() {
             for (i, a) in m.appellations.iter().enumerate() {
                 entries.push((m.code.clone(), i));
-                labels.push(Entry {
-                    folded: fold(&a.libelle),
-                    principale: a.principale,
-                    peu_usitee: a.peu_usitee,
-                });
+                labels.push(Entry::new(&a.libelle, a.principale, a.peu_usitee));
             }
         }
         Self {

@@ -231,7 +231,7 @@ async fn a_malformed_file_is_reported_and_the_previous_data_keeps_serving() {
     }
     let config = RomeConfig {
         mode: Mode::Snapshot,
-        path: Some(dir.clone()),
+        path: Some(dir.clone().into()),
         ..RomeConfig::default()
     };
     let adapter = RomeAdapter::new(&config, Clock::system()).unwrap();
@@ -281,7 +281,7 @@ fn shared_rome() -> PathBuf {
 async fn load_real(path: PathBuf) -> RomeAdapter {
     let config = RomeConfig {
         mode: Mode::Snapshot,
-        path: Some(path),
+        path: Some(path.into()),
         ..RomeConfig::default()
     };
     let adapter = RomeAdapter::new(&config, Clock::system()).unwrap();
@@ -475,9 +475,7 @@ async fn the_zip_archive_loads_from_a_path_and_from_a_url() {
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     let config = RomeConfig {
         mode: Mode::Snapshot,
-        url: Some(format!(
-            "http://{addr}/api-nomenclatureemploi/v1/open-data/csv"
-        )),
+        url: Some(format!("http://{addr}/api-nomenclatureemploi/v1/open-data/csv").into()),
         ..RomeConfig::default()
     };
     let adapter = RomeAdapter::new(&config, Clock::system()).unwrap();
@@ -491,7 +489,7 @@ async fn the_zip_archive_loads_from_a_path_and_from_a_url() {
     std::fs::write(&cut, broken).unwrap();
     let config = RomeConfig {
         mode: Mode::Snapshot,
-        path: Some(cut),
+        path: Some(cut.into()),
         ..RomeConfig::default()
     };
     let adapter = RomeAdapter::new(&config, Clock::system()).unwrap();

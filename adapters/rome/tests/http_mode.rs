@@ -10,9 +10,10 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use passerelle_core::config::{HttpConfig, Mode};
+use passerelle_core::http::Secret;
 use passerelle_core::model::Metier;
 use passerelle_core::{Adapter, AdapterError, Clock, CodeRome, PageRequest, SourceStatus};
-use passerelle_rome::api::{Credentials, RomeApi, Secret};
+use passerelle_rome::api::{Credentials, RomeApi};
 use passerelle_rome::{RomeAdapter, RomeConfig, RomeFilter};
 
 use passerelle_rome::fake_upstream::{CLIENT_ID, SECRET, start_upstream};
@@ -20,7 +21,7 @@ use passerelle_rome::fake_upstream::{CLIENT_ID, SECRET, start_upstream};
 fn http_config(addr: SocketAddr) -> RomeConfig {
     RomeConfig {
         mode: Mode::Http,
-        url: Some(format!("http://{addr}/partenaire")),
+        url: Some(format!("http://{addr}/partenaire").into()),
         http: HttpConfig {
             token_url: Some(format!(
                 "http://{addr}/connexion/oauth2/access_token?realm=%2Fpartenaire"

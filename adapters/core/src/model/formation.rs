@@ -30,7 +30,7 @@ pub struct Formation {
     /// NSF codes.
     pub codes_nsf: Vec<String>,
     /// Certifications the formation prepares.
-    pub certifications: Vec<Certification>,
+    pub certifications: Vec<CertificationVisee>,
     /// Entry level (LHEO code list `dict-niveaux`).
     pub niveau_entree: Option<CodeLibelle>,
     /// Exit level.
@@ -52,7 +52,7 @@ pub struct FormacodeIndexe {
 
 /// A certification reference (RNCP and/or Certif Info).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Certification {
+pub struct CertificationVisee {
     /// RNCP number.
     pub rncp: Option<CodeRncp>,
     /// Certif Info number.

@@ -1,21 +1,25 @@
 //! The domain model: what passerelle knows of métiers, fiches ONISEP, training offers, discovery
 //! resources and communes, independent of any source format and of GraphQL.
 
+mod certification;
 mod commune;
 mod formation;
 mod metier;
 mod onisep;
 mod ressource;
 
+pub use certification::{Certificateur, Certification, Correspondance, FormationOnisep};
 pub use commune::{Commune, GeoPoint};
 pub use formation::{
-    ActionFormation, Certification, FormacodeIndexe, Formation, Lieu, Organisme, Session,
+    ActionFormation, CertificationVisee, FormacodeIndexe, Formation, Lieu, Organisme, Session,
 };
 pub use metier::{
     Appellation, Classement, Competence, ContexteTravail, Importance, MacroCompetence, Metier,
     Savoir, Transitions,
 };
-pub use onisep::{DomaineOnisep, FicheOnisep, Publication};
+pub use onisep::{
+    DomaineOnisep, FicheDetaillee, FicheOnisep, FormatCourt, MetierAssocie, Publication,
+};
 pub use ressource::{
     CategorieRessource, Contact, Creneau, Lien, Modalite, Operateur, Public, Ressource,
     StatutModeration, TypeOperateur,

@@ -1,4 +1,5 @@
-//! Search over all the appellations of the référentiel, as a person types what they do.
+//! Search over short labels (ROME appellations, ONISEP métier names and synonyms, certification titles),
+//! as a person types what they are looking for.
 //!
 //! A query is folded (case, accents, ligatures and punctuation ignored) and split into words; **every**
 //! word must match a word of the appellation's label:
@@ -9,16 +10,17 @@
 //!   words of 4 letters or more whose first letter is right, as the best search engines do: first
 //!   letters are rarely mistyped, and that keeps the scan to a slice of the vocabulary.
 //!
-//! Ranking, best first: appellations marked `peu usité` last; then fewer typos; then fewer words
-//! matched only as prefixes; then principal appellations before synonyms; then the label closest in
-//! length to the query; then the label's alphabetical order (stable, so pages never overlap).
+//! Ranking, best first: demoted labels (ROME's `peu usité` appellations) last; then fewer typos; then
+//! fewer words matched only as prefixes; then primary labels (a fiche's own name) before secondary ones
+//! (synonyms); then the label closest in length to the query; then the label's alphabetical order
+//! (stable, so pages never overlap).
 //!
-//! The index is a sorted vocabulary of the distinct folded words, each with the appellations using it.
+//! The index is a sorted vocabulary of the distinct folded words, each with the labels using it.
 //! A query scans only the vocabulary range sharing each word's first letter, then intersects.
 
 use std::collections::BTreeMap;
 
-use passerelle_core::text::fold;
+use crate::text::fold;
 
 /// Cost of one query word's match; lower is better.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -30,18 +32,29 @@ enum Match {
 
 /// One searchable label and what ranks it.
 #[derive(Debug, Clone)]
-pub(crate) struct Entry {
-    /// Folded label.
+pub struct Entry {
+    /// Folded label (see [`fold`]).
     pub folded: String,
-    /// Principal appellation of its fiche.
-    pub principale: bool,
-    /// Marked « peu usité ».
-    pub peu_usitee: bool,
+    /// The record's own name (ROME's appellation principale), ranked before secondary labels (synonyms).
+    pub primary: bool,
+    /// Ranked after every other match (ROME's `peu usité` appellations).
+    pub demoted: bool,
 }
 
-/// An appellation found, by its position in the index, with its rank key.
+impl Entry {
+    /// An entry for `label`, folded here.
+    pub fn new(label: &str, primary: bool, demoted: bool) -> Self {
+        Self {
+            folded: fold(label),
+            primary,
+            demoted,
+        }
+    }
+}
+
+/// A label found, by its position in the index, with its rank key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Found {
+pub struct Found {
     /// Index of the entry, as given to [`SearchIndex::new`].
     pub entry: usize,
     key: (bool, u16, u16, bool, u16, u32),
@@ -50,9 +63,9 @@ pub(crate) struct Found {
 /// Minimum word length for a typo to be tolerated.
 const TYPO_MIN_LEN: usize = 4;
 
-/// The index of every appellation's label.
+/// The index of a set of labels.
 #[derive(Debug, Default)]
-pub(crate) struct SearchIndex {
+pub struct SearchIndex {
     entries: Vec<Entry>,
     /// Distinct folded words, sorted, with the entries using them.
     vocabulary: Vec<(String, Vec<u32>)>,
@@ -61,7 +74,7 @@ pub(crate) struct SearchIndex {
 }
 
 impl SearchIndex {
-    pub(crate) fn new(entries: Vec<Entry>) -> Self {
+    pub fn new(entries: Vec<Entry>) -> Self {
         let mut words: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
         for (i, e) in entries.iter().enumerate() {
             let id = u32::try_from(i).unwrap_or(u32::MAX);
@@ -87,18 +100,23 @@ impl SearchIndex {
     }
 
     /// Number of entries.
-    pub(crate) fn len(&self) -> usize {
+    pub fn len(&self) -> usize {
         self.entries.len()
     }
 
+    /// Whether the index has no entry.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
     /// The entries matching every word of `query`, best first. An empty query matches nothing.
-    pub(crate) fn search(&self, query: &str) -> Vec<Found> {
+    pub fn search(&self, query: &str) -> Vec<Found> {
         self.search_top(query, usize::MAX).1
     }
 
     /// The number of entries matching `query`, and the best `keep` of them, best first. Only those are
     /// sorted: a one-letter query typed in a search box matches thousands.
-    pub(crate) fn search_top(&self, query: &str, keep: usize) -> (usize, Vec<Found>) {
+    pub fn search_top(&self, query: &str, keep: usize) -> (usize, Vec<Found>) {
         let folded = fold(query);
         let words: Vec<&str> = folded.split(' ').filter(|w| !w.is_empty()).collect();
         if words.is_empty() {
@@ -143,10 +161,10 @@ impl SearchIndex {
                 Found {
                     entry: e,
                     key: (
-                        entry.peu_usitee,
+                        entry.demoted,
                         typos[e],
                         prefixes[e],
-                        !entry.principale,
+                        !entry.primary,
                         len.abs_diff(query_len),
                         self.alpha[e],
                     ),
@@ -229,12 +247,8 @@ fn one_edit_prefix(query: &[u8], word: &[u8]) -> bool {
 mod tests {
     use super::*;
 
-    fn entry(label: &str, principale: bool, peu_usitee: bool) -> Entry {
-        Entry {
-            folded: fold(label),
-            principale,
-            peu_usitee,
-        }
+    fn entry(label: &str, primary: bool, demoted: bool) -> Entry {
+        Entry::new(label, primary, demoted)
     }
 
     #[test]

@@ -1,281 +1,41 @@
 //! `Metier`: a fiche of the ROME 4.0, and what the other sources attach to it.
+//!
+//! Files: [`appellation`] (job titles), [`model`] (the parts of a fiche), [`rattachement`] (how other
+//! sources' records attach to fiches, both ways).
+
+mod appellation;
+mod model;
+mod rattachement;
 
 use std::sync::Arc;
 
-use async_graphql::{Context, Enum, Object, SimpleObject};
-use passerelle_core::{Adapter, PageRequest};
-use passerelle_onisep::OnisepFilter;
+use async_graphql::{Context, Object};
+use passerelle_core::Adapter;
 
 use crate::graphql::common::{Nomenclature, Provenance};
 use crate::graphql::errors::source_error;
 use crate::graphql::filters::{FiltreActionsFormation, FiltreRessources};
 use crate::graphql::formation::ActionFormation;
-use crate::graphql::onisep::FicheOnisep;
 use crate::graphql::pagination::{
     ActionFormationConnection, RessourceConnection, page, page_request,
 };
 use crate::graphql::ressource::Ressource;
 use crate::graphql::scalars::CodeRome;
 use crate::graphql::{loaders, sources};
-use passerelle_core::model::Importance;
 
-/// Comment un enregistrement d'une source est rattaché à un autre : ce qui dépend du chemin, pas de l'enregistrement.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
-pub enum Rattachement {
-    /// Rattaché directement par le code publié par la source.
-    Direct,
-    /// Rattaché par la fiche ROME de niveau V3 dont la fiche ROME 4.0 est le détail.
-    ViaFicheParente,
-    /// Rattaché par une fiche ROME 4.0 détaillant la fiche de niveau V3 publiée par la source.
-    ViaFicheDetaillee,
-    /// Rattaché par un Formacode commun.
-    ViaFormacode,
-    /// Rattaché par une certification commune.
-    ViaCertification,
-}
+pub use appellation::Appellation;
+pub use model::{
+    CentreInteret, Competence, ContexteTravail, GrandDomaine, GroupeContextesTravail,
+    GroupeSavoirs, Mobilite, Savoir, SecteurActivite,
+};
+pub use rattachement::{
+    CertificationRattachee, FicheOnisepRattachee, MetierRattache, metiers_rattaches,
+};
+use rattachement::{certifications_de, fiches_onisep_de, formacodes_rncp};
 
 /// Une fiche métier du ROME 4.0 (France Travail), avec ce que les autres sources y rattachent.
 #[derive(Debug, Clone)]
 pub struct Metier(pub Arc<passerelle_core::model::Metier>);
-
-/// Une appellation (intitulé d'emploi) d'une fiche métier.
-#[derive(Debug, Clone)]
-pub struct Appellation {
-    appellation: passerelle_core::model::Appellation,
-    code_rome: passerelle_core::CodeRome,
-}
-
-impl From<passerelle_rome::AppellationTrouvee> for Appellation {
-    fn from(a: passerelle_rome::AppellationTrouvee) -> Self {
-        Self {
-            appellation: a.appellation,
-            code_rome: a.code_rome,
-        }
-    }
-}
-
-/// Une appellation (intitulé d'emploi) d'une fiche métier.
-#[Object]
-impl Appellation {
-    /// Code OGR de l'appellation.
-    async fn code_ogr(&self) -> String {
-        self.appellation.code_ogr.to_string()
-    }
-    /// Libellé complet (ex. « Développeur / Développeuse web »).
-    async fn libelle(&self) -> &str {
-        &self.appellation.libelle
-    }
-    /// Libellé court.
-    async fn libelle_court(&self) -> &str {
-        &self.appellation.libelle_court
-    }
-    /// Appellation principale de la fiche (les autres sont des synonymes).
-    async fn principale(&self) -> bool {
-        self.appellation.principale
-    }
-    /// Libellé peu usité (`peu_usite` du référentiel).
-    async fn peu_usitee(&self) -> bool {
-        self.appellation.peu_usitee
-    }
-    /// Emploi de cadre.
-    async fn emploi_cadre(&self) -> bool {
-        self.appellation.emploi_cadre
-    }
-    /// Emploi réglementé.
-    async fn emploi_reglemente(&self) -> bool {
-        self.appellation.emploi_reglemente
-    }
-    /// Code ROME de la fiche de l'appellation.
-    async fn code_rome(&self) -> CodeRome {
-        CodeRome(self.code_rome.clone())
-    }
-    /// La fiche métier de l'appellation. `null` si la source ROME est indisponible.
-    async fn metier(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Metier>> {
-        load_metier(ctx, self.code_rome.clone()).await
-    }
-}
-
-/// Une mobilité professionnelle : une fiche vers laquelle évoluer depuis celle-ci.
-#[derive(Debug, SimpleObject)]
-pub struct Mobilite {
-    /// Rang de la mobilité dans la fiche (1 = la première proposée).
-    pub ordre: i32,
-    /// La fiche cible.
-    pub cible: Metier,
-}
-
-/// Place d'une compétence ou d'un savoir dans le métier.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
-pub enum ImportanceCompetence {
-    /// « Cœur de métier » : compétence principale de la fiche.
-    CoeurDeMetier,
-    /// Compétence émergente.
-    Emergente,
-    /// Compétence mobilisée, ni principale ni émergente.
-    Mobilisee,
-}
-
-impl From<Importance> for ImportanceCompetence {
-    fn from(i: Importance) -> Self {
-        match i {
-            Importance::CoeurDeMetier => Self::CoeurDeMetier,
-            Importance::Emergente => Self::Emergente,
-            Importance::Mobilisee => Self::Mobilisee,
-        }
-    }
-}
-
-/// Une macro-compétence du référentiel.
-#[derive(Debug, SimpleObject)]
-pub struct MacroCompetence {
-    /// Code OGR.
-    pub code_ogr: String,
-    /// Libellé.
-    pub libelle: String,
-}
-
-/// Une compétence (savoir-faire ou savoir-être professionnel) mobilisée par le métier.
-#[derive(Debug, SimpleObject)]
-pub struct Competence {
-    /// Code OGR.
-    pub code_ogr: String,
-    /// Libellé.
-    pub libelle: String,
-    /// La compétence est une macro-compétence du référentiel (rattachée à la fiche telle quelle).
-    pub est_macro_competence: bool,
-    /// Macro-compétence dont relève cette compétence détaillée. Export CSV seulement : `null` en mode http.
-    pub macro_competence: Option<MacroCompetence>,
-    /// Sous-catégorie (« Technique », « Technique expert », « Transverse »). Export CSV seulement : `null` en mode http.
-    pub sous_categorie: Option<String>,
-    /// Place de la compétence dans le métier.
-    pub importance: ImportanceCompetence,
-    /// Compétence « cœur de métier » (principale).
-    pub coeur_de_metier: bool,
-    /// Enjeu auquel la compétence répond dans la fiche. API France Travail seulement : `null` en modes snapshot et échantillon.
-    pub enjeu: Option<Nomenclature>,
-}
-
-impl From<&passerelle_core::model::Competence> for Competence {
-    fn from(c: &passerelle_core::model::Competence) -> Self {
-        Self {
-            code_ogr: c.code_ogr.to_string(),
-            libelle: c.libelle.clone(),
-            est_macro_competence: c.est_macro,
-            macro_competence: c.macro_competence.as_ref().map(|m| MacroCompetence {
-                code_ogr: m.code_ogr.to_string(),
-                libelle: m.libelle.clone(),
-            }),
-            sous_categorie: c.sous_categorie.clone(),
-            importance: c.importance.into(),
-            coeur_de_metier: c.importance == Importance::CoeurDeMetier,
-            enjeu: c.enjeu.as_ref().map(Nomenclature::from),
-        }
-    }
-}
-
-/// Un savoir (connaissance) mobilisé par le métier.
-#[derive(Debug, SimpleObject)]
-pub struct Savoir {
-    /// Code OGR.
-    pub code_ogr: String,
-    /// Libellé.
-    pub libelle: String,
-    /// Sous-catégorie (ex. « Langages informatiques »). Export CSV seulement : `null` en mode http.
-    pub sous_categorie: Option<String>,
-    /// Place du savoir dans le métier.
-    pub importance: ImportanceCompetence,
-}
-
-/// Les savoirs d'une catégorie.
-#[derive(Debug, SimpleObject)]
-pub struct GroupeSavoirs {
-    /// Catégorie (ex. « Domaines d'expertise »).
-    pub categorie: String,
-    /// Les savoirs de la catégorie, par libellé.
-    pub savoirs: Vec<Savoir>,
-}
-
-/// Un contexte de travail du métier.
-#[derive(Debug, SimpleObject)]
-pub struct ContexteTravail {
-    /// Code OGR.
-    pub code_ogr: String,
-    /// Libellé (ex. « Travail le samedi »).
-    pub libelle: String,
-}
-
-/// Les contextes de travail d'un type.
-#[derive(Debug, SimpleObject)]
-pub struct GroupeContextesTravail {
-    /// Type de contexte (ex. 2 « Horaires et durée du travail »).
-    #[graphql(name = "type")]
-    pub type_contexte: Nomenclature,
-    /// Les contextes de ce type, par libellé.
-    pub contextes: Vec<ContexteTravail>,
-}
-
-/// Un centre d'intérêt auquel le métier est rattaché.
-#[derive(Debug, SimpleObject)]
-pub struct CentreInteret {
-    /// Code.
-    pub code: String,
-    /// Libellé (ex. « J'aime faire des découvertes »).
-    pub libelle: Option<String>,
-    /// Centre d'intérêt principal du métier.
-    pub principal: bool,
-}
-
-/// Un secteur d'activité auquel le métier est rattaché.
-#[derive(Debug, SimpleObject)]
-pub struct SecteurActivite {
-    /// Code du secteur.
-    pub code: String,
-    /// Libellé du secteur.
-    pub libelle: Option<String>,
-    /// Sous-secteur, quand le rattachement est fait à ce niveau.
-    pub sous_secteur: Option<Nomenclature>,
-    /// Secteur principal du métier.
-    pub principal: bool,
-}
-
-/// Un grand domaine du ROME et ses domaines professionnels.
-#[derive(Debug, SimpleObject)]
-pub struct GrandDomaine {
-    /// Lettre (ex. M).
-    pub code: String,
-    /// Libellé.
-    pub libelle: Option<String>,
-    /// Ses domaines professionnels, par code.
-    pub domaines_professionnels: Vec<Nomenclature>,
-}
-
-impl GrandDomaine {
-    /// The grands domaines with their domaines professionnels.
-    pub fn all(n: &passerelle_rome::Nomenclatures) -> Vec<Self> {
-        n.grands_domaines
-            .iter()
-            .map(|g| Self {
-                code: g.code.clone(),
-                libelle: g.libelle.clone(),
-                domaines_professionnels: n
-                    .domaines_professionnels
-                    .iter()
-                    .filter(|d| d.code.starts_with(&g.code))
-                    .map(Nomenclature::from)
-                    .collect(),
-            })
-            .collect()
-    }
-}
-
-/// Une fiche ONISEP et la façon dont elle est rattachée à la fiche métier.
-#[derive(Debug, SimpleObject)]
-pub struct FicheOnisepRattachee {
-    /// Comment la fiche ONISEP est rattachée : DIRECT par son code ROME, VIA_FICHE_PARENTE quand l'ONISEP cite la fiche V3 que celle-ci détaille.
-    pub rattachement: Rattachement,
-    /// La fiche ONISEP.
-    pub fiche: FicheOnisep,
-}
 
 /// Une fiche métier du ROME 4.0 (France Travail), avec ce que les autres sources y rattachent.
 #[Object]
@@ -427,12 +187,15 @@ impl Metier {
         self.0.themes.iter().map(Nomenclature::from).collect()
     }
 
-    /// Formacodes des formations qui mènent au métier. API France Travail seulement : `null` en modes snapshot et échantillon (l'export CSV ne les publie pas).
-    async fn formacodes(&self) -> Option<Vec<Nomenclature>> {
-        self.0
-            .formacodes
-            .as_ref()
-            .map(|f| f.iter().map(Nomenclature::from).collect())
+    /// Formacodes des formations qui mènent au métier. En mode http, ceux de l'API France Travail ; sinon (l'export CSV du ROME ne les publie pas), ceux des certifications RNCP rattachées au métier — celles qui citent la fiche, à défaut celles qui citent sa fiche parente —, les plus cités d'abord. `null` si la source des certifications est indisponible.
+    async fn formacodes(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<Vec<Nomenclature>>> {
+        match &self.0.formacodes {
+            Some(f) => Ok(Some(f.iter().map(Nomenclature::from).collect())),
+            None => formacodes_rncp(ctx, &self.0).await.map(Some),
+        }
     }
 
     /// Code ISCO (CITP-08) du métier. API France Travail seulement : `null` en modes snapshot et échantillon.
@@ -530,35 +293,15 @@ impl Metier {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Option<Vec<FicheOnisepRattachee>>> {
-        let m = &self.0;
-        let mut codes = vec![m.code.clone()];
-        codes.extend(m.code_rome_parent.clone());
-        let filter = OnisepFilter {
-            codes_rome: Some(codes),
-            texte: None,
-        };
-        let found = sources(ctx)
-            .onisep
-            .search(&filter, PageRequest::ALL)
-            .await
-            .map_err(|e| source_error(&e))?;
-        let mut linked: Vec<FicheOnisepRattachee> = found
-            .hits
-            .into_iter()
-            .map(|h| {
-                let rattachement = if h.record.codes_rome.contains(&m.code) {
-                    Rattachement::Direct
-                } else {
-                    Rattachement::ViaFicheParente
-                };
-                FicheOnisepRattachee {
-                    rattachement,
-                    fiche: FicheOnisep(h.record),
-                }
-            })
-            .collect();
-        linked.sort_by_key(|l| l.rattachement != Rattachement::Direct);
-        Ok(Some(linked))
+        fiches_onisep_de(ctx, &self.0).await.map(Some)
+    }
+
+    /// Certifications (RNCP, Certif Info) rattachées : celles dont la fiche RNCP cite ce code (DIRECT), puis celles qui citent la fiche V3 que celle-ci détaille (VIA_FICHE_PARENTE), par numéro RNCP. `null` si la source des certifications est indisponible.
+    async fn certifications(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<Vec<CertificationRattachee>>> {
+        certifications_de(ctx, &self.0).await.map(Some)
     }
 
     /// Actions de formation indexées sur ce code ROME : le même filtre que la liste racine `actionsFormation`, restreint à ce métier. `null` si la source Offre Info est indisponible.

@@ -1,0 +1,441 @@
+//! What every live API client shares: secrets that never print, a token fetched once for every waiting
+//! caller, a client-side rate limit that a `429` pushes back, jittered exponential backoff, `Retry-After`
+//! in both its forms, and [`ApiClient::get_json`], the one request loop that ties them together
+//! (`401`: a new token, once; `429`: everyone waits; `5xx` and network errors: retried with backoff;
+//! `404`/`204`: not found).
+
+use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::de::DeserializeOwned;
+use tokio::time::Instant;
+
+use crate::adapter::{SourceHealth, SourceStatus};
+use crate::config::HttpConfig;
+use crate::error::{AdapterError, SourceId, redact_url};
+
+/// A secret (password, client secret, token): `Debug` shows `***`, there is no `Display`, and the value is
+/// reached only through [`Secret::expose`] where a request is built.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The value, to put in a request.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// Reads a non-empty environment variable, trimmed.
+pub fn env_var(name: &str) -> Option<String> {
+    std::env::var(name)
+        .ok()
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+/// Spaces requests to a rate shared by every caller; a `429` pushes every caller back.
+#[derive(Debug)]
+pub struct RateLimiter {
+    interval: Duration,
+    next: tokio::sync::Mutex<Instant>,
+}
+
+impl RateLimiter {
+    /// At most `per_second` requests per second (checked positive by the configuration).
+    pub fn new(per_second: f64) -> Self {
+        Self {
+            interval: Duration::from_secs_f64(1.0 / per_second),
+            next: tokio::sync::Mutex::new(Instant::now()),
+        }
+    }
+
+    /// Waits for the caller's slot.
+    pub async fn acquire(&self) {
+        let slot = {
+            let mut next = self.next.lock().await;
+            let slot = (*next).max(Instant::now());
+            *next = slot + self.interval;
+            slot
+        };
+        tokio::time::sleep_until(slot).await;
+    }
+
+    /// No slot before `until` (the upstream asked everyone to wait).
+    pub async fn pause_until(&self, until: Instant) {
+        let mut next = self.next.lock().await;
+        *next = (*next).max(until);
+    }
+}
+
+/// Exponential backoff with jitter: 200 ms, 400 ms, 800 ms… plus up to half as much again.
+pub fn backoff(attempt: u32) -> Duration {
+    let base = Duration::from_millis(200) * 2u32.saturating_pow(attempt.min(6));
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    base + base.mul_f64(f64::from(nanos % 1000) / 2000.0)
+}
+
+/// `Retry-After` as seconds or an HTTP date.
+pub fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let value = headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let date = httpdate::parse_http_date(value).ok()?;
+    Some(
+        date.duration_since(std::time::SystemTime::now())
+            .unwrap_or_default(),
+    )
+}
+
+/// The `User-Agent` of every request passerelle sends.
+pub const USER_AGENT: &str = concat!("passerelle/", env!("CARGO_PKG_VERSION"));
+
+/// Counters of a live API client, for tests and metrics.
+#[derive(Debug, Default)]
+pub struct ApiCounters {
+    /// Tokens fetched (logins).
+    pub tokens: AtomicU64,
+    /// API requests sent (retries included).
+    pub requests: AtomicU64,
+    /// `429` answers received.
+    pub throttled: AtomicU64,
+}
+
+/// One token shared by every caller: reused until its renewal time, fetched **once** however many
+/// callers wait for it (they queue on one lock and find the new token), forgotten on a `401`.
+#[derive(Debug, Default)]
+pub struct TokenCache {
+    cached: tokio::sync::Mutex<Option<(Secret, Instant)>>,
+}
+
+impl TokenCache {
+    /// The cached token, or the one `fetch` gives with its lifetime (renewed a tenth of it early, at
+    /// most a minute).
+    pub async fn get<F, Fut>(&self, fetch: F) -> Result<Secret, AdapterError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<(Secret, Duration), AdapterError>>,
+    {
+        let mut cached = self.cached.lock().await;
+        if let Some((token, _)) = cached.as_ref().filter(|(_, renew)| Instant::now() < *renew) {
+            return Ok(token.clone());
+        }
+        let (token, lifetime) = fetch().await?;
+        let margin = (lifetime / 10).min(Duration::from_secs(60));
+        *cached = Some((token.clone(), Instant::now() + lifetime - margin));
+        Ok(token)
+    }
+
+    /// Forgets `used` if it is still the cached token (a `401` said it is no longer valid).
+    pub async fn invalidate(&self, used: &Secret) {
+        let mut cached = self.cached.lock().await;
+        if cached.as_ref().is_some_and(|(t, _)| t == used) {
+            *cached = None;
+        }
+    }
+}
+
+/// How an API authenticates a request.
+pub trait Auth: Send + Sync {
+    /// A valid token.
+    fn token(&self) -> impl Future<Output = Result<Secret, AdapterError>> + Send;
+    /// Forgets `used` (the API answered `401`).
+    fn invalidate(&self, used: &Secret) -> impl Future<Output = ()> + Send;
+    /// Adds the token (and any header the API wants) to a request.
+    fn authorize(
+        &self,
+        request: reqwest::RequestBuilder,
+        token: &Secret,
+    ) -> reqwest::RequestBuilder;
+    /// What to check when the API keeps refusing access (variables, subscriptions), without secrets.
+    fn refused_hint(&self) -> String;
+}
+
+/// The outcome of one API call.
+#[derive(Debug)]
+pub enum Answer<T> {
+    /// The decoded answer.
+    Found(T),
+    /// `404` or `204`.
+    NotFound,
+}
+
+/// The request loop of a live API: rate limit, token, retries.
+#[derive(Debug)]
+pub struct ApiClient {
+    source: SourceId,
+    /// The API's name in messages (« l'API ROME »).
+    name: &'static str,
+    http: reqwest::Client,
+    limiter: RateLimiter,
+    retries: u32,
+    max_retry_after: Duration,
+    counters: Arc<ApiCounters>,
+}
+
+impl ApiClient {
+    /// A client configured by `[sources.<id>.http]` (checked by [`HttpConfig::check`]).
+    pub fn new(source: SourceId, name: &'static str, config: &HttpConfig) -> Result<Self, String> {
+        let http = reqwest::Client::builder()
+            .timeout(config.timeout)
+            .user_agent(USER_AGENT)
+            .build()
+            .map_err(|e| format!("client HTTP : {e}"))?;
+        Ok(Self {
+            source,
+            name,
+            http,
+            limiter: RateLimiter::new(config.rate_limit),
+            retries: config.retries,
+            max_retry_after: config.max_retry_after,
+            counters: Arc::default(),
+        })
+    }
+
+    /// The underlying HTTP client (for token requests).
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    /// The counters.
+    pub fn counters(&self) -> Arc<ApiCounters> {
+        Arc::clone(&self.counters)
+    }
+
+    /// How many retries are allowed.
+    pub fn retries(&self) -> u32 {
+        self.retries
+    }
+
+    /// An `Unavailable` error of the source.
+    pub fn unavailable(&self, reason: String) -> AdapterError {
+        AdapterError::Unavailable {
+            source_id: self.source,
+            reason,
+        }
+    }
+
+    /// GETs `url` and decodes its JSON: within the rate limit, with a token from `auth` (a new one once
+    /// on `401`), waiting out `429`s (every caller waits), retrying `5xx` and network errors with
+    /// backoff. `404`/`204` is [`Answer::NotFound`]; `400` is a caller's mistake.
+    pub async fn get_json<T: DeserializeOwned>(
+        &self,
+        auth: &impl Auth,
+        url: &str,
+        query: &[(&str, &str)],
+    ) -> Result<Answer<T>, AdapterError> {
+        let shown = redact_url(url);
+        let mut attempt = 0;
+        let mut renewed = false;
+        loop {
+            self.limiter.acquire().await;
+            let token = auth.token().await?;
+            self.counters.requests.fetch_add(1, Ordering::Relaxed);
+            let request = self
+                .http
+                .get(url)
+                .query(query)
+                .header(reqwest::header::ACCEPT, "application/json");
+            let sent = auth.authorize(request, &token).send().await;
+            let (reason, wait) = match sent {
+                Err(e) => (
+                    format!("{shown} injoignable : {}", e.without_url()),
+                    backoff(attempt),
+                ),
+                Ok(r) => match r.status().as_u16() {
+                    200..=203 => {
+                        let body = r.bytes().await.map_err(|e| {
+                            self.unavailable(format!(
+                                "lecture de {shown} interrompue : {}",
+                                e.without_url()
+                            ))
+                        })?;
+                        let mut de = serde_json::Deserializer::from_slice(&body);
+                        return serde_path_to_error::deserialize(&mut de)
+                            .map(Answer::Found)
+                            .map_err(|e| {
+                                AdapterError::invalid(
+                                    self.source,
+                                    format!("{shown} ({})", e.path()),
+                                    format!("réponse JSON inattendue : {}", e.inner()),
+                                )
+                            });
+                    }
+                    204 | 404 => return Ok(Answer::NotFound),
+                    401 if !renewed => {
+                        renewed = true;
+                        auth.invalidate(&token).await;
+                        continue;
+                    }
+                    401 | 403 => {
+                        return Err(self.unavailable(format!(
+                            "{shown} a refusé l'accès ({}) : {}",
+                            r.status(),
+                            auth.refused_hint()
+                        )));
+                    }
+                    400 => {
+                        return Err(AdapterError::BadInput {
+                            field: "requête".into(),
+                            message: format!("{} a refusé la requête {shown} (400)", self.name),
+                        });
+                    }
+                    429 => {
+                        self.counters.throttled.fetch_add(1, Ordering::Relaxed);
+                        let wait = retry_after(r.headers()).unwrap_or_else(|| backoff(attempt));
+                        if wait > self.max_retry_after {
+                            return Err(self.unavailable(format!(
+                                "quota de {} dépassé : {shown} demande d'attendre {}s \
+                                 (au-delà de http.max_retry_after = {}s)",
+                                self.name,
+                                wait.as_secs(),
+                                self.max_retry_after.as_secs()
+                            )));
+                        }
+                        // Every caller waits: the quota is the application's, not the request's.
+                        self.limiter.pause_until(Instant::now() + wait).await;
+                        (
+                            format!("quota de {} dépassé ({shown} : 429)", self.name),
+                            wait,
+                        )
+                    }
+                    s if s >= 500 => (
+                        format!("{shown} a répondu {}", r.status()),
+                        backoff(attempt),
+                    ),
+                    _ => {
+                        return Err(self.unavailable(format!("{shown} a répondu {}", r.status())));
+                    }
+                },
+            };
+            if attempt >= self.retries {
+                return Err(self.unavailable(format!(
+                    "{reason} ; abandon après {} tentatives",
+                    attempt + 1
+                )));
+            }
+            tracing::debug!(source = self.source, attempt, wait_ms = wait.as_millis() as u64, %reason, "nouvel essai");
+            tokio::time::sleep(wait).await;
+            attempt += 1;
+        }
+    }
+}
+
+/// The health of a live API: ready once a call succeeded, degraded when the last call failed after that.
+#[derive(Debug, Default)]
+pub struct LiveHealth {
+    state: Mutex<LiveState>,
+}
+
+#[derive(Debug, Default)]
+struct LiveState {
+    version: Option<String>,
+    last_ok: Option<DateTime<Utc>>,
+    last_error: Option<String>,
+}
+
+impl LiveHealth {
+    fn state(&self) -> std::sync::MutexGuard<'_, LiveState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Records the outcome of a call made at `now`.
+    pub fn record<T>(&self, now: DateTime<Utc>, result: &Result<T, AdapterError>) {
+        let mut state = self.state();
+        match result {
+            Ok(_) => {
+                state.last_ok = Some(now);
+                state.last_error = None;
+            }
+            // Caller mistakes and unsupported questions say nothing about the API's health.
+            Err(AdapterError::BadInput { .. } | AdapterError::Unsupported { .. }) => {}
+            Err(e) => state.last_error = Some(e.to_string()),
+        }
+    }
+
+    /// The data version the API reports.
+    pub fn set_version(&self, version: String) {
+        self.state().version = Some(version);
+    }
+
+    /// The data version the API reports, when known.
+    pub fn version(&self) -> Option<String> {
+        self.state().version.clone()
+    }
+
+    /// The health report.
+    pub fn report(&self) -> SourceHealth {
+        let state = self.state();
+        let status = match (&state.last_ok, &state.last_error) {
+            (Some(_), None) => SourceStatus::Ready,
+            (Some(_), Some(_)) => SourceStatus::Degraded,
+            (None, Some(_)) => SourceStatus::Failed,
+            (None, None) => SourceStatus::Loading,
+        };
+        SourceHealth {
+            status,
+            mode: "http",
+            records: 0,
+            version: state.version.clone(),
+            loaded_at: state.last_ok,
+            last_error: state.last_error.clone(),
+            anomalies: Arc::from(Vec::new()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_is_redacted() {
+        let s = Secret::new("s3cr3t-value");
+        assert!(!format!("{s:?}").contains("s3cr3t"));
+        assert_eq!(s.expose(), "s3cr3t-value");
+    }
+
+    #[test]
+    fn retry_after_forms() {
+        let mut h = reqwest::header::HeaderMap::new();
+        h.insert(reqwest::header::RETRY_AFTER, "2".parse().unwrap());
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(2)));
+        let later = std::time::SystemTime::now() + Duration::from_secs(30);
+        h.insert(
+            reqwest::header::RETRY_AFTER,
+            httpdate::fmt_http_date(later).parse().unwrap(),
+        );
+        let d = retry_after(&h).unwrap();
+        assert!(
+            d > Duration::from_secs(25) && d <= Duration::from_secs(30),
+            "{d:?}"
+        );
+    }
+
+    #[test]
+    fn backoff_grows() {
+        assert!(backoff(0) < Duration::from_millis(301));
+        assert!(backoff(3) >= Duration::from_millis(1600));
+    }
+}
