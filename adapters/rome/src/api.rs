@@ -117,6 +117,11 @@ impl RomeApi {
             message,
         };
         let base = config.api_base(SOURCE, DEFAULT_API_URL)?;
+        if let Some(dataset) = &config.http.dataset {
+            return Err(err(format!(
+                "http.dataset = « {dataset} » : les API ROME 4.0 n'ont pas de jeux de données ; retirez cette clé"
+            )));
+        }
         let api = ApiClient::new(SOURCE, "l'API ROME", &config.http).map_err(err)?;
         Ok(Self {
             base,
