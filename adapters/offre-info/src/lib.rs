@@ -55,6 +55,8 @@ pub struct OffreData {
     actions: BTreeMap<String, Arc<ActionFormation>>,
     lheo_version: &'static str,
     anomalies: Vec<Anomaly>,
+    /// ROME codes cited by the formations, with the number of formations citing each.
+    cited: Vec<(CodeRome, usize)>,
 }
 
 impl Dataset for OffreData {
@@ -87,10 +89,20 @@ impl Dataset for OffreData {
         for a in actions.values_mut() {
             Arc::make_mut(a).provenance.version = Some(version.clone());
         }
+        let mut formations: BTreeMap<&str, &[CodeRome]> = BTreeMap::new();
+        for a in actions.values() {
+            formations.insert(&a.formation.numero, &a.formation.codes_rome);
+        }
+        let mut counts: BTreeMap<&CodeRome, usize> = BTreeMap::new();
+        for code in formations.values().flat_map(|codes| codes.iter()) {
+            *counts.entry(code).or_default() += 1;
+        }
+        let cited = counts.into_iter().map(|(c, n)| (c.clone(), n)).collect();
         Ok(Self {
             actions,
             lheo_version,
             anomalies: report.anomalies.into_vec(),
+            cited,
         })
     }
     fn record_count(&self) -> usize {
@@ -101,6 +113,9 @@ impl Dataset for OffreData {
     }
     fn anomalies(&self) -> &[Anomaly] {
         &self.anomalies
+    }
+    fn cited_rome_codes(&self) -> Vec<(CodeRome, usize)> {
+        self.cited.clone()
     }
 }
 

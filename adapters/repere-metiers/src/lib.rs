@@ -77,6 +77,15 @@ impl Dataset for RepereData {
     fn anomalies(&self) -> &[Anomaly] {
         &self.anomalies
     }
+    fn cited_rome_codes(&self) -> Vec<(CodeRome, usize)> {
+        let mut counts: BTreeMap<&CodeRome, usize> = BTreeMap::new();
+        for r in self.ressources.values() {
+            for c in &r.codes_rome {
+                *counts.entry(c).or_default() += 1;
+            }
+        }
+        counts.into_iter().map(|(c, n)| (c.clone(), n)).collect()
+    }
 }
 
 /// Search criteria over resources; all given criteria must hold.
