@@ -156,6 +156,92 @@ impl TokenCache {
     }
 }
 
+/// A login or token endpoint: a form POSTed with retries on `5xx`, `429` and network errors, counted
+/// with the API's calls. Shared by the token caches of the live clients.
+#[derive(Debug)]
+pub struct TokenEndpoint {
+    source: SourceId,
+    url: String,
+    http: reqwest::Client,
+    retries: u32,
+    counters: Arc<ApiCounters>,
+}
+
+/// What a token endpoint answered when it did not give a token: its status and body, for the caller
+/// to turn into a message that never echoes what was sent.
+#[derive(Debug)]
+pub struct Refused {
+    /// Status.
+    pub status: reqwest::StatusCode,
+    /// Body.
+    pub body: Vec<u8>,
+}
+
+impl TokenEndpoint {
+    /// The endpoint at `url`, called with `api`'s HTTP client, retries and counters.
+    pub fn new(api: &ApiClient, url: String) -> Self {
+        Self {
+            source: api.source,
+            url,
+            http: api.http.clone(),
+            retries: api.retries,
+            counters: api.counters(),
+        }
+    }
+
+    /// The endpoint's URL without credentials or query, for messages.
+    pub fn shown(&self) -> String {
+        redact_url(&self.url)
+    }
+
+    /// POSTs `form`: the body of a `2xx` answer, or what refused it (`4xx` other than `429`).
+    pub async fn post_form(
+        &self,
+        form: &[(&str, &str)],
+    ) -> Result<Result<Vec<u8>, Refused>, AdapterError> {
+        let shown = self.shown();
+        let unavailable = |reason: String| AdapterError::Unavailable {
+            source_id: self.source,
+            reason,
+        };
+        let mut attempt = 0;
+        loop {
+            self.counters.tokens.fetch_add(1, Ordering::Relaxed);
+            let retry = match self.http.post(&self.url).form(form).send().await {
+                Err(e) => format!("connexion : {shown} injoignable : {}", e.without_url()),
+                Ok(r) if r.status().is_server_error() || r.status().as_u16() == 429 => {
+                    format!("connexion : {shown} a répondu {}", r.status())
+                }
+                Ok(r) => {
+                    let status = r.status();
+                    let body = r.bytes().await.map_err(|e| {
+                        unavailable(format!(
+                            "connexion : lecture de {shown} interrompue : {}",
+                            e.without_url()
+                        ))
+                    })?;
+                    return Ok(if status.is_success() {
+                        Ok(body.to_vec())
+                    } else {
+                        Err(Refused {
+                            status,
+                            body: body.to_vec(),
+                        })
+                    });
+                }
+            };
+            if attempt >= self.retries {
+                return Err(unavailable(format!(
+                    "{retry} ; abandon après {} tentatives",
+                    attempt + 1
+                )));
+            }
+            tokio::time::sleep(backoff(attempt)).await;
+            attempt += 1;
+        }
+    }
+}
+
 /// How an API authenticates a request.
 pub trait Auth: Send + Sync {
     /// A valid token.

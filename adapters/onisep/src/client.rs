@@ -18,7 +18,6 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use futures::future::try_join_all;
@@ -26,7 +25,7 @@ use passerelle_core::adapter::{Hit, PageRequest, RefreshOutcome, SearchPage, Sou
 use passerelle_core::config::{ConfigError, SourceConfig};
 use passerelle_core::error::redact_url;
 use passerelle_core::http::{
-    Answer, ApiClient, ApiCounters, Auth, LiveHealth, Secret, TokenCache, backoff, env_var,
+    Answer, ApiClient, ApiCounters, Auth, LiveHealth, Secret, TokenCache, TokenEndpoint, env_var,
 };
 use passerelle_core::model::FicheOnisep;
 use passerelle_core::snapshot::{Fetch, FetchFuture, LoadContext, RawFiles};
@@ -106,12 +105,9 @@ fn unavailable(reason: String) -> AdapterError {
 /// Login by e-mail and password; the token goes with the `Application-ID`.
 #[derive(Debug)]
 struct Login {
-    url: String,
+    endpoint: TokenEndpoint,
     credentials: Credentials,
     tokens: TokenCache,
-    http: reqwest::Client,
-    retries: u32,
-    counters: Arc<ApiCounters>,
 }
 
 impl Login {
@@ -120,45 +116,24 @@ impl Login {
         struct TokenDto {
             token: String,
         }
-        let shown = redact_url(&self.url);
-        let mut attempt = 0;
-        loop {
-            self.counters.tokens.fetch_add(1, Ordering::Relaxed);
-            let form = [
-                ("email", self.credentials.email.expose()),
-                ("password", self.credentials.password.expose()),
-            ];
-            let retry = match self.http.post(&self.url).form(&form).send().await {
-                Err(e) => format!("connexion : {shown} injoignable : {}", e.without_url()),
-                Ok(r) if r.status().is_success() => {
-                    let body = r.bytes().await.map_err(|e| {
-                        unavailable(format!(
-                            "connexion : lecture interrompue : {}",
-                            e.without_url()
-                        ))
-                    })?;
-                    let dto: TokenDto = serde_json::from_slice(&body).map_err(|e| {
-                        unavailable(format!(
-                            "connexion : réponse de {shown} sans jeton lisible : {e}"
-                        ))
-                    })?;
-                    return Ok((Secret::new(dto.token), TOKEN_LIFETIME));
-                }
-                Ok(r) if r.status().is_server_error() || r.status().as_u16() == 429 => {
-                    format!("connexion : {shown} a répondu {}", r.status())
-                }
-                Ok(r) => {
-                    return Err(unavailable(format!(
-                        "connexion refusée par {shown} ({}) : vérifiez {EMAIL_ENV} et {PASSWORD_ENV}",
-                        r.status()
-                    )));
-                }
-            };
-            if attempt >= self.retries {
-                return Err(unavailable(retry));
+        let shown = self.endpoint.shown();
+        let form = [
+            ("email", self.credentials.email.expose()),
+            ("password", self.credentials.password.expose()),
+        ];
+        match self.endpoint.post_form(&form).await? {
+            Ok(body) => {
+                let dto: TokenDto = serde_json::from_slice(&body).map_err(|e| {
+                    unavailable(format!(
+                        "connexion : réponse de {shown} sans jeton lisible : {e}"
+                    ))
+                })?;
+                Ok((Secret::new(dto.token), TOKEN_LIFETIME))
             }
-            tokio::time::sleep(backoff(attempt)).await;
-            attempt += 1;
+            Err(refused) => Err(unavailable(format!(
+                "connexion refusée par {shown} ({}) : vérifiez {EMAIL_ENV} et {PASSWORD_ENV}",
+                refused.status
+            ))),
         }
     }
 }
@@ -231,12 +206,9 @@ impl DatasetApi {
             .unwrap_or_else(|| format!("{base}/login"));
         Ok(Self {
             login: Login {
-                url: login_url,
+                endpoint: TokenEndpoint::new(&api, login_url),
                 credentials,
                 tokens: TokenCache::default(),
-                http: api.http().clone(),
-                retries: api.retries(),
-                counters: api.counters(),
             },
             api,
             search_url: format!("{base}/dataset/{dataset}/search"),

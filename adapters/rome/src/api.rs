@@ -18,15 +18,13 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use futures::future::try_join_all;
 use passerelle_core::adapter::{Hit, PageRequest, RefreshOutcome, SearchPage, SourceHealth};
 use passerelle_core::config::{ConfigError, SourceConfig};
-use passerelle_core::error::redact_url;
 use passerelle_core::http::{
-    Answer, ApiClient, ApiCounters, Auth, LiveHealth, Secret, TokenCache, backoff, env_var,
+    Answer, ApiClient, ApiCounters, Auth, LiveHealth, Secret, TokenCache, TokenEndpoint, env_var,
 };
 use passerelle_core::model::Metier;
 use passerelle_core::{AdapterError, Clock, CodeRome, SourceDescriptor};
@@ -90,14 +88,10 @@ pub struct RomeApi {
 /// OAuth2 client credentials against France Travail's token endpoint.
 #[derive(Debug)]
 struct OAuth {
-    token_url: String,
+    endpoint: TokenEndpoint,
     scopes: String,
     credentials: Credentials,
     tokens: TokenCache,
-    /// The token endpoint is called with the API's HTTP client, retries and counters.
-    http: reqwest::Client,
-    retries: u32,
-    counters: Arc<ApiCounters>,
 }
 
 impl RomeApi {
@@ -126,11 +120,14 @@ impl RomeApi {
         Ok(Self {
             base,
             auth: OAuth {
-                token_url: config
-                    .http
-                    .token_url
-                    .clone()
-                    .unwrap_or_else(|| DEFAULT_TOKEN_URL.to_owned()),
+                endpoint: TokenEndpoint::new(
+                    &api,
+                    config
+                        .http
+                        .token_url
+                        .clone()
+                        .unwrap_or_else(|| DEFAULT_TOKEN_URL.to_owned()),
+                ),
                 scopes: config
                     .http
                     .scopes
@@ -138,9 +135,6 @@ impl RomeApi {
                     .unwrap_or_else(|| DEFAULT_SCOPES.to_owned()),
                 credentials,
                 tokens: TokenCache::default(),
-                http: api.http().clone(),
-                retries: api.retries(),
-                counters: api.counters(),
             },
             clock,
             api,
@@ -366,62 +360,44 @@ impl OAuth {
         struct OAuthError {
             error: String,
         }
-        let shown = redact_url(&self.token_url);
-        let mut attempt = 0;
-        loop {
-            self.counters.tokens.fetch_add(1, Ordering::Relaxed);
-            let form = [
-                ("grant_type", "client_credentials"),
-                ("client_id", self.credentials.client_id.as_str()),
-                ("client_secret", self.credentials.client_secret.expose()),
-                ("scope", self.scopes.as_str()),
-            ];
-            let sent = self.http.post(&self.token_url).form(&form).send().await;
-            let retry = match sent {
-                Err(e) => format!("jeton : {shown} injoignable : {}", e.without_url()),
-                Ok(r) if r.status().is_success() => {
-                    let body = r.bytes().await.map_err(|e| {
-                        unavailable(format!("jeton : lecture interrompue : {}", e.without_url()))
-                    })?;
-                    let dto: TokenDto = serde_json::from_slice(&body).map_err(|e| {
-                        unavailable(format!("jeton : réponse illisible de {shown} : {e}"))
-                    })?;
-                    let lifetime = Duration::from_secs(dto.expires_in.unwrap_or(60));
-                    return Ok((Secret::new(dto.access_token), lifetime));
-                }
-                Ok(r) if r.status().is_server_error() || r.status().as_u16() == 429 => {
-                    format!("jeton : {shown} a répondu {}", r.status())
-                }
-                Ok(r) => {
-                    // The OAuth error code (`invalid_client`, `invalid_scope`) only: the body could echo
-                    // what was sent.
-                    let status = r.status();
-                    let body = r.bytes().await.unwrap_or_default();
-                    let code = serde_json::from_slice::<OAuthError>(&body)
-                        .map(|e| e.error)
-                        .unwrap_or_default();
-                    let code: String = code
-                        .chars()
-                        .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
-                        .take(40)
-                        .collect();
-                    return Err(unavailable(format!(
-                        "jeton refusé par {shown} ({status}{}) : vérifiez {CLIENT_ID_ENV}, \
-                         {CLIENT_SECRET_ENV} et les scopes ({})",
-                        if code.is_empty() {
-                            String::new()
-                        } else {
-                            format!(", {code}")
-                        },
-                        self.scopes
-                    )));
-                }
-            };
-            if attempt >= self.retries {
-                return Err(unavailable(retry));
+        let shown = self.endpoint.shown();
+        let form = [
+            ("grant_type", "client_credentials"),
+            ("client_id", self.credentials.client_id.as_str()),
+            ("client_secret", self.credentials.client_secret.expose()),
+            ("scope", self.scopes.as_str()),
+        ];
+        match self.endpoint.post_form(&form).await? {
+            Ok(body) => {
+                let dto: TokenDto = serde_json::from_slice(&body).map_err(|e| {
+                    unavailable(format!("jeton : réponse illisible de {shown} : {e}"))
+                })?;
+                let lifetime = Duration::from_secs(dto.expires_in.unwrap_or(60));
+                Ok((Secret::new(dto.access_token), lifetime))
             }
-            tokio::time::sleep(backoff(attempt)).await;
-            attempt += 1;
+            Err(refused) => {
+                // The OAuth error code (`invalid_client`, `invalid_scope`) only: the body could echo
+                // what was sent.
+                let code = serde_json::from_slice::<OAuthError>(&refused.body)
+                    .map(|e| e.error)
+                    .unwrap_or_default();
+                let code: String = code
+                    .chars()
+                    .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .take(40)
+                    .collect();
+                Err(unavailable(format!(
+                    "jeton refusé par {shown} ({}{}) : vérifiez {CLIENT_ID_ENV}, \
+                     {CLIENT_SECRET_ENV} et les scopes ({})",
+                    refused.status,
+                    if code.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", {code}")
+                    },
+                    self.scopes
+                )))
+            }
         }
     }
 }
