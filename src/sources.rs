@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use passerelle_core::config::{Mode, SourceConfig};
+use passerelle_core::snapshot::Geocoder;
 use passerelle_core::{
     Adapter, Anomaly, Clock, CodeRome, SourceDescriptor, SourceHealth, SourceStatus,
 };
@@ -52,13 +53,19 @@ impl Sources {
     pub fn build(config: &Config) -> Result<Self, ConfigError> {
         let clock = config.server.today.map_or_else(Clock::system, Clock::fixed);
         let s = &config.sources;
+        let geo = Arc::new(GeoAdapter::new(&s.geo, clock)?);
+        // Offers published without a position are placed at their commune's centre.
+        let centres = Arc::clone(&geo);
+        let geocoder = Geocoder::new(move |code| centres.centre(code));
         Ok(Self {
             rome: Arc::new(RomeAdapter::new(&s.rome, clock)?),
             onisep: Arc::new(OnisepAdapter::new(&s.onisep, clock)?),
             rncp: Arc::new(RncpAdapter::new(&s.rncp, clock)?),
-            offre_info: Arc::new(OffreInfoAdapter::new(&s.offre_info, clock)?),
+            offre_info: Arc::new(
+                OffreInfoAdapter::new(&s.offre_info, clock)?.with_geocoder(geocoder),
+            ),
             repere_metiers: Arc::new(RepereMetiersAdapter::new(&s.repere_metiers, clock)?),
-            geo: Arc::new(GeoAdapter::new(&s.geo, clock)?),
+            geo,
             clock,
         })
     }
@@ -140,30 +147,59 @@ impl Sources {
         })
     }
 
-    /// Starts the first load of every source and, for snapshot sources, their periodic refresh.
+    /// Starts the first load of every source and, for snapshot sources, their periodic refresh. The
+    /// offers wait for the communes' first load (success or failure), which places those published
+    /// without a position.
     pub fn spawn_loading(&self, config: &Config) -> Vec<JoinHandle<()>> {
         let s = &config.sources;
+        let (geo_tried, geo_loaded) = tokio::sync::watch::channel(false);
         vec![
-            spawn_source(Arc::clone(&self.rome), &s.rome),
-            spawn_source(Arc::clone(&self.onisep), &s.onisep),
-            spawn_source(Arc::clone(&self.rncp), &s.rncp),
-            spawn_source(Arc::clone(&self.offre_info), &s.offre_info),
-            spawn_source(Arc::clone(&self.repere_metiers), &s.repere_metiers),
-            spawn_source(Arc::clone(&self.geo), &s.geo),
+            spawn_source(Arc::clone(&self.geo), &s.geo, None, Some(geo_tried)),
+            spawn_source(Arc::clone(&self.rome), &s.rome, None, None),
+            spawn_source(Arc::clone(&self.onisep), &s.onisep, None, None),
+            spawn_source(Arc::clone(&self.rncp), &s.rncp, None, None),
+            spawn_source(
+                Arc::clone(&self.offre_info),
+                &s.offre_info,
+                Some(geo_loaded),
+                None,
+            ),
+            spawn_source(
+                Arc::clone(&self.repere_metiers),
+                &s.repere_metiers,
+                None,
+                None,
+            ),
         ]
     }
 }
 
 /// Loads a source, then refreshes it every `refresh` in snapshot mode. While the first load fails, it is
 /// retried with a growing delay (capped by `refresh`), so a source that was down at start comes back.
-fn spawn_source<A: Adapter>(adapter: Arc<A>, config: &SourceConfig) -> JoinHandle<()> {
+/// With `after`, the first load waits until that signal turns true; `tried` turns true after the first
+/// attempt, whatever its outcome.
+fn spawn_source<A: Adapter>(
+    adapter: Arc<A>,
+    config: &SourceConfig,
+    after: Option<tokio::sync::watch::Receiver<bool>>,
+    tried: Option<tokio::sync::watch::Sender<bool>>,
+) -> JoinHandle<()> {
     let periodic = config.mode == Mode::Snapshot;
     let refresh = config.refresh;
     tokio::spawn(async move {
+        if let Some(mut after) = after {
+            // A closed channel (the other task ended) counts as done.
+            let _ = after.wait_for(|done| *done).await;
+        }
+        let mut first = adapter.refresh().await;
+        if let Some(tried) = tried {
+            let _ = tried.send(true);
+        }
         let mut retry = Duration::from_secs(1);
-        while adapter.refresh().await.is_err() {
+        while first.is_err() {
             tokio::time::sleep(retry).await;
             retry = (retry * 2).min(refresh);
+            first = adapter.refresh().await;
         }
         if !periodic {
             return;

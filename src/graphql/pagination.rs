@@ -9,7 +9,7 @@ use crate::graphql::certification::Certification;
 use crate::graphql::commune::Commune;
 use crate::graphql::errors::{bad_input, limit_exceeded, source_error};
 use crate::graphql::formation::ActionFormation;
-use crate::graphql::metier::{Appellation, Metier};
+use crate::graphql::metier::{Appellation, Metier, Rattachement};
 use crate::graphql::onisep::FicheOnisep;
 use crate::graphql::ressource::Ressource;
 
@@ -31,11 +31,11 @@ pub struct PageInfo {
     pub end_cursor: Option<String>,
 }
 
-/// The hits of one page with their cursor and distance, ready to become a connection.
+/// The hits of one page with their cursor, distance and attachment, ready to become a connection.
 pub struct Parts<T> {
     page_info: PageInfo,
     total_count: usize,
-    hits: Vec<(String, T, Option<f64>)>,
+    hits: Vec<(String, T, Option<f64>, Option<Rattachement>)>,
 }
 
 /// Declares a connection type and its edge type for one node type. With `autour`, edges carry the
@@ -66,7 +66,7 @@ macro_rules! connection {
 
         impl From<Parts<$node>> for $conn {
             fn from(p: Parts<$node>) -> Self {
-                let edges: Vec<$edge> = p.hits.into_iter().map(|(cursor, node, _)| $edge { cursor, node }).collect();
+                let edges: Vec<$edge> = p.hits.into_iter().map(|(cursor, node, _, _)| $edge { cursor, node }).collect();
                 let nodes = edges.iter().map(|e| e.node.clone()).collect();
                 Self { page_info: p.page_info, edges, nodes, total_count: p.total_count }
             }
@@ -82,6 +82,8 @@ macro_rules! connection {
             pub node: $node,
             /// Distance en kilomètres depuis le lieu de la recherche (`autour`), arrondie au mètre ; `null` sans recherche par lieu, ou pour une ressource mobilisable en région.
             pub distance_km: Option<f64>,
+            /// Avec un filtre `codesRome` (ou sous un `Metier`) : DIRECT si le résultat est indexé sur l'un des codes demandés, VIA_FICHE_PARENTE s'il ne l'est que sur la fiche V3 qu'un code demandé détaille ; `null` sans critère de code ROME.
+            pub rattachement: Option<Rattachement>,
         }
 
         #[doc = "Une page de résultats (connexion Relay) d'une recherche qui peut se faire autour d'un lieu, avec le nombre total de résultats."]
@@ -102,7 +104,7 @@ macro_rules! connection {
                 let edges: Vec<$edge> = p
                     .hits
                     .into_iter()
-                    .map(|(cursor, node, d)| $edge { cursor, node, distance_km: d.map(|d| (d * 1000.0).round() / 1000.0) })
+                    .map(|(cursor, node, d, rattachement)| $edge { cursor, node, distance_km: d.map(|d| (d * 1000.0).round() / 1000.0), rattachement })
                     .collect();
                 let nodes = edges.iter().map(|e| e.node.clone()).collect();
                 Self { page_info: p.page_info, edges, nodes, total_count: p.total_count }
@@ -165,17 +167,29 @@ pub fn page<R, T, C: From<Parts<T>>>(
     result: Result<SearchPage<R>, AdapterError>,
     node: impl Fn(R) -> T,
 ) -> async_graphql::Result<C> {
+    page_rattache(request, result, node, |_| None)
+}
+
+/// [`page`], each edge saying how its record is attached (see [`Rattachement`]).
+pub fn page_rattache<R, T, C: From<Parts<T>>>(
+    request: PageRequest,
+    result: Result<SearchPage<R>, AdapterError>,
+    node: impl Fn(R) -> T,
+    rattachement: impl Fn(&R) -> Option<Rattachement>,
+) -> async_graphql::Result<C> {
     let found = result.map_err(|e| source_error(&e))?;
     let has_next_page = request.offset + found.hits.len() < found.total;
-    let hits: Vec<(String, T, Option<f64>)> = found
+    let hits: Vec<(String, T, Option<f64>, Option<Rattachement>)> = found
         .hits
         .into_iter()
         .enumerate()
         .map(|(i, h)| {
+            let r = rattachement(&h.record);
             (
                 (request.offset + i).to_string(),
                 node(h.record),
                 h.distance_km,
+                r,
             )
         })
         .collect();

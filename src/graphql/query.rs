@@ -12,34 +12,21 @@ use crate::graphql::filters::{
     FiltreActionsFormation, FiltreCertifications, FiltreCommunes, FiltreFichesOnisep,
     FiltreMetiers, FiltreRessources,
 };
-use crate::graphql::formation::ActionFormation;
+use crate::graphql::formation::{ActionFormation, Formation};
 use crate::graphql::metier::{Appellation, GrandDomaine, Metier, load_metier};
 use crate::graphql::onisep::FicheOnisep;
 use crate::graphql::pagination::{
     ActionFormationConnection, AppellationConnection, CertificationConnection, CommuneConnection,
-    FicheOnisepConnection, MetierConnection, RessourceConnection, page, page_request,
+    FicheOnisepConnection, MetierConnection, RessourceConnection, page, page_rattache,
+    page_request,
 };
 use crate::graphql::ressource::Ressource;
 use crate::graphql::scalars::{CodeCertifInfo, CodeCfd, CodeInsee, CodeRncp, CodeRome, IdOnisep};
 use crate::graphql::source::Source;
 use crate::graphql::{loaders, sources};
 
-/// Longest free-text search accepted, in characters.
-const MAX_RECHERCHE: usize = 200;
-
-/// A free-text search, trimmed; over-long ones are refused naming the rule.
 fn check_recherche(recherche: Option<String>) -> async_graphql::Result<Option<String>> {
-    match recherche {
-        Some(r) if r.chars().count() > MAX_RECHERCHE => Err(bad_input(
-            "recherche",
-            format!(
-                "recherche de {} caractères : {MAX_RECHERCHE} au plus",
-                r.chars().count()
-            ),
-        )),
-        Some(r) => Ok(Some(r.trim().to_owned()).filter(|r| !r.is_empty())),
-        None => Ok(None),
-    }
+    crate::graphql::filters::check_recherche("recherche", recherche)
 }
 
 /// Racine des requêtes de passerelle.
@@ -226,6 +213,19 @@ impl QueryRoot {
         page(p, result, Certification).map(Some)
     }
 
+    /// Une formation par son numéro, avec ses actions ; `null` si elle n'existe pas. Modes snapshot et échantillon (SOURCE_UNSUPPORTED en mode http : le service web Intercarif répond par action).
+    async fn formation(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Numéro de la formation chez le Carif-Oref (ex. 07_10).")] numero: String,
+    ) -> async_graphql::Result<Option<Formation>> {
+        let found = sources(ctx)
+            .offre_info
+            .formation(numero.trim())
+            .map_err(|e| source_error(&e))?;
+        Ok(found.map(|(f, _)| Formation(f)))
+    }
+
     /// Une action de formation par son numéro ; `null` si elle n'existe pas.
     async fn action_formation(
         &self,
@@ -249,9 +249,14 @@ impl QueryRoot {
         #[graphql(desc = "Curseur de l'arête après laquelle commencer.")] after: Option<String>,
     ) -> async_graphql::Result<Option<ActionFormationConnection>> {
         let p = page_request(first, after)?;
-        let filter = filtre.unwrap_or_default().resolve(ctx, None).await?;
+        let (filter, codes) = filtre.unwrap_or_default().resolve(ctx, None).await?;
         let result = sources(ctx).offre_info.search(&filter, p).await;
-        page(p, result, ActionFormation).map(Some)
+        page_rattache(p, result, ActionFormation, |a| {
+            codes
+                .as_ref()
+                .map(|c| c.rattachement(&a.formation.codes_rome))
+        })
+        .map(Some)
     }
 
     /// Une ressource de découverte par son identifiant ; `null` si elle n'existe pas ou n'est pas publiée.
@@ -277,9 +282,12 @@ impl QueryRoot {
         #[graphql(desc = "Curseur de l'arête après laquelle commencer.")] after: Option<String>,
     ) -> async_graphql::Result<Option<RessourceConnection>> {
         let p = page_request(first, after)?;
-        let filter = filtre.unwrap_or_default().resolve(ctx, None).await?;
+        let (filter, codes) = filtre.unwrap_or_default().resolve(ctx, None).await?;
         let result = sources(ctx).repere_metiers.search(&filter, p).await;
-        page(p, result, Ressource).map(Some)
+        page_rattache(p, result, Ressource, |r| {
+            codes.as_ref().map(|c| c.rattachement(&r.codes_rome))
+        })
+        .map(Some)
     }
 
     /// Une commune par son code INSEE ; `null` si elle n'existe pas.

@@ -10,6 +10,7 @@ mod helpers;
 
 mod certifications;
 mod graphql_http;
+mod offres;
 mod playground;
 mod query;
 mod rome;

@@ -149,7 +149,7 @@ async fn an_lheo_feed_is_downloaded_conditionally_and_kept_when_the_upstream_fai
         .unwrap_err()
         .to_string();
     assert!(
-        err.contains("offres.xml:1") && err.contains("<lheo> attendu"),
+        err.contains("offres.xml:1") && err.contains("élément racine <html>"),
         "{err}"
     );
     assert_eq!(app.sources.offre_info.health().records, 2);

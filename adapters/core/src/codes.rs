@@ -309,12 +309,17 @@ impl CodeInsee {
     /// The département a commune belongs to, derived from its code: two characters in metropolitan
     /// France and Corsica (`2A`, `2B`), three for the overseas départements and collectivités (`97x`, `98x`).
     pub fn departement(&self) -> CodeDepartement {
+        CodeDepartement(self.departement_str().to_owned())
+    }
+
+    /// [`CodeInsee::departement`], borrowed.
+    pub fn departement_str(&self) -> &str {
         let len = if self.0.starts_with("97") || self.0.starts_with("98") {
             3
         } else {
             2
         };
-        CodeDepartement(self.0[..len].to_owned())
+        &self.0[..len]
     }
 }
 

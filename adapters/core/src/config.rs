@@ -38,6 +38,10 @@ pub struct SourceConfig {
     /// Snapshot mode: how often the data is reloaded (`30s`, `15m`, `6h`, `7d`). Default `24h`.
     #[serde(default = "default_refresh", deserialize_with = "deserialize_duration")]
     pub refresh: Duration,
+    /// Snapshot mode: reject a load whole when the data has any anomaly (an invalid record, a malformed
+    /// code), instead of serving the valid records and reporting the rest. Default `false`.
+    #[serde(default)]
+    pub strict: bool,
     /// Http mode: how the producer's API is called.
     #[serde(default)]
     pub http: HttpConfig,
@@ -87,6 +91,7 @@ impl Default for SourceConfig {
             path: None,
             url: None,
             refresh: default_refresh(),
+            strict: false,
             http: HttpConfig::default(),
         }
     }

@@ -258,6 +258,34 @@ pub trait Auth: Send + Sync {
     fn refused_hint(&self) -> String;
 }
 
+/// No authentication, for open APIs such as API Géo and the Intercarif web service: the token is an empty [`Secret`] that is never
+/// sent, requests go out as they are, and a `401` has nothing to renew. It lets such APIs share the
+/// request loop of [`ApiClient::get_json`] (rate limit, retries, backoff, `Retry-After`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoAuth;
+
+impl Auth for NoAuth {
+    async fn token(&self) -> Result<Secret, AdapterError> {
+        Ok(Secret::new(String::new()))
+    }
+
+    async fn invalidate(&self, _used: &Secret) {}
+
+    fn authorize(
+        &self,
+        request: reqwest::RequestBuilder,
+        _token: &Secret,
+    ) -> reqwest::RequestBuilder {
+        request
+    }
+
+    fn refused_hint(&self) -> String {
+        "cette API est ouverte sans identifiants : vérifiez url (un mandataire ou un pare-feu \
+         refuse-t-il l'accès ?)"
+            .into()
+    }
+}
+
 /// The outcome of one API call.
 #[derive(Debug)]
 pub enum Answer<T> {
@@ -322,15 +350,41 @@ impl ApiClient {
         }
     }
 
-    /// GETs `url` and decodes its JSON: within the rate limit, with a token from `auth` (a new one once
-    /// on `401`), waiting out `429`s (every caller waits), retrying `5xx` and network errors with
-    /// backoff. `404`/`204` is [`Answer::NotFound`]; `400` is a caller's mistake.
+    /// GETs `url` and decodes its JSON (see [`ApiClient::get_body`]).
     pub async fn get_json<T: DeserializeOwned>(
         &self,
         auth: &impl Auth,
         url: &str,
         query: &[(&str, &str)],
     ) -> Result<Answer<T>, AdapterError> {
+        let shown = redact_url(url);
+        match self.get_body(auth, url, query, "application/json").await? {
+            Answer::NotFound => Ok(Answer::NotFound),
+            Answer::Found(body) => {
+                let mut de = serde_json::Deserializer::from_slice(&body);
+                serde_path_to_error::deserialize(&mut de)
+                    .map(Answer::Found)
+                    .map_err(|e| {
+                        AdapterError::invalid(
+                            self.source,
+                            format!("{shown} ({})", e.path()),
+                            format!("réponse JSON inattendue : {}", e.inner()),
+                        )
+                    })
+            }
+        }
+    }
+
+    /// GETs `url` and returns its body: within the rate limit, with a token from `auth` (a new one once
+    /// on `401`), waiting out `429`s (every caller waits), retrying `5xx` and network errors with
+    /// backoff. `404`/`204` is [`Answer::NotFound`]; `400` is a caller's mistake.
+    pub async fn get_body(
+        &self,
+        auth: &impl Auth,
+        url: &str,
+        query: &[(&str, &str)],
+        accept: &str,
+    ) -> Result<Answer<Vec<u8>>, AdapterError> {
         let shown = redact_url(url);
         let mut attempt = 0;
         let mut renewed = false;
@@ -342,7 +396,7 @@ impl ApiClient {
                 .http
                 .get(url)
                 .query(query)
-                .header(reqwest::header::ACCEPT, "application/json");
+                .header(reqwest::header::ACCEPT, accept);
             let sent = auth.authorize(request, &token).send().await;
             let (reason, wait) = match sent {
                 Err(e) => (
@@ -357,16 +411,7 @@ impl ApiClient {
                                 e.without_url()
                             ))
                         })?;
-                        let mut de = serde_json::Deserializer::from_slice(&body);
-                        return serde_path_to_error::deserialize(&mut de)
-                            .map(Answer::Found)
-                            .map_err(|e| {
-                                AdapterError::invalid(
-                                    self.source,
-                                    format!("{shown} ({})", e.path()),
-                                    format!("réponse JSON inattendue : {}", e.inner()),
-                                )
-                            });
+                        return Ok(Answer::Found(body.to_vec()));
                     }
                     204 | 404 => return Ok(Answer::NotFound),
                     401 if !renewed => {

@@ -154,20 +154,23 @@ pub fn read_records(
     Ok(())
 }
 
-/// The local name of the document's root element, read without going further; `None` when the
-/// document has no element or is not XML.
-pub fn root_name(bytes: &[u8]) -> Option<String> {
+/// The document's root element (name and attributes, no children), read without going further; `None`
+/// when the document has no element or is not XML.
+pub fn root_element(bytes: &[u8]) -> Option<Node> {
     let mut reader = quick_xml::Reader::from_reader(bytes);
     let mut buf = Vec::new();
     loop {
         match reader.read_event_into(&mut buf).ok()? {
-            Event::Start(e) | Event::Empty(e) => {
-                return Some(String::from_utf8_lossy(e.local_name().as_ref()).into_owned());
-            }
+            Event::Start(e) | Event::Empty(e) => return Some(node(&e, 0)),
             Event::Eof => return None,
             _ => buf.clear(),
         }
     }
+}
+
+/// The local name of the document's root element (see [`root_element`]).
+pub fn root_name(bytes: &[u8]) -> Option<String> {
+    root_element(bytes).map(|n| n.name)
 }
 
 fn node(e: &quick_xml::events::BytesStart<'_>, line: u64) -> Node {

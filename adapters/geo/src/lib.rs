@@ -1,27 +1,45 @@
 //! Référentiel des communes: the geographic spine of passerelle.
 //!
-//! - **Upstream**: La Poste's "Base officielle des codes postaux" (`laposte_hexasmal.csv`, `;`-separated:
-//!   code INSEE, name, postal code, ligne 5, libellé d'acheminement, "lat,lon"), Licence Ouverte. API Géo
-//!   comes with the `http` mode.
-//! - **Derivations**: the département comes from the code INSEE (2 characters, `2A`/`2B`, `97x`); the
-//!   région from our département table ([`territoires`]). The file knows Paris, Lyon and Marseille only
-//!   by their arrondissements: the communes 75056, 69123 and 13055 are built from them (postal codes
-//!   merged, centre = mean of the arrondissements' centres).
+//! - **Upstreams**: La Poste's "Base officielle des codes postaux" (`laposte_hexasmal.csv`,
+//!   `;`-separated: code INSEE, name, postal code, ligne 5, libellé d'acheminement, "lat,lon"), Licence
+//!   Ouverte; and API Géo (`https://geo.api.gouv.fr`, découpage administratif of IGN and INSEE,
+//!   Licence Ouverte, no authentication), asked live.
+//! - **Modes**: `sample` (the excerpt in `sample/`, in La Poste's format), `snapshot` (`path` or `url` =
+//!   the La Poste file, held in memory), `http` (API Géo asked per request behind the cache; see
+//!   [`client`]). Both serve the same [`Commune`](passerelle_core::model::Commune) records.
+//! - **Derivations**: the département comes from the code INSEE (2 characters, `2A`/`2B`, `97x`) or, in
+//!   `http` mode, from the API; the labels of départements and régions from our table ([`territoires`]).
+//!   The La Poste file knows Paris, Lyon and Marseille only by their arrondissements: the communes
+//!   75056, 69123 and 13055 are built from them (postal codes merged, centre = mean of the
+//!   arrondissements' centres). API Géo knows those three communes directly; in both modes their
+//!   `arrondissements` and the arrondissements' `commune_parente` follow the same table (`PLM`).
+//! - **Search**: by name (every word starts a word of the name, accents and case ignored, `ST`/`STE`
+//!   and `Saint`/`Sainte` alike), département and postal code, in code order; the same predicate in
+//!   both modes ([`GeoFilter`]). Listing every commune is the snapshot's job: the `http` mode refuses
+//!   it.
 //! - **Records**: one [`Commune`](passerelle_core::model::Commune) per code INSEE.
+//!
+//! Files: [`territoires`] (départements and régions), [`client`] (API Géo), `api_mapping` (API Géo's
+//! JSON -> communes).
 
+mod api_mapping;
+pub mod client;
+#[cfg(feature = "test-support")]
+pub mod fake_upstream;
 mod territoires;
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
-use passerelle_core::adapter::{Hit, PageRequest, SearchPage};
-use passerelle_core::config::SourceConfig;
+use passerelle_core::adapter::{Hit, PageRequest, RefreshOutcome, SearchPage, SourceHealth};
+use passerelle_core::config::{ConfigError, Mode, SourceConfig};
 use passerelle_core::model::{CodeLibelle, Commune, GeoPoint};
 use passerelle_core::snapshot::{Dataset, EmbeddedFile, Indexed, LoadContext, RawFiles, Snapshot};
 use passerelle_core::text::{fold, matches_words};
 use passerelle_core::{
-    AdapterError, Anomalies, Anomaly, CodeDepartement, CodeInsee, Provenance, SourceDescriptor,
+    Adapter, AdapterError, Anomalies, Anomaly, Clock, CodeDepartement, CodeInsee, Provenance,
+    SourceDescriptor,
 };
 use serde::Deserialize;
 
@@ -80,8 +98,11 @@ fn parse_point(s: &str) -> Option<GeoPoint> {
 }
 
 fn territory(code: &CodeInsee) -> (CodeLibelle, Option<CodeLibelle>) {
-    let dept: CodeDepartement = code.departement();
-    let d = dept.as_str();
+    territory_of(code.departement_str())
+}
+
+/// A département (or collectivité) with its label, and its région from our table.
+fn territory_of(d: &str) -> (CodeLibelle, Option<CodeLibelle>) {
     match territoires::departement(d) {
         Some((nom, region)) => (
             CodeLibelle::new(d, nom),
@@ -199,17 +220,35 @@ impl Dataset for GeoData {
     }
 }
 
+/// The arrondissement codes of one line of [`PLM`].
+fn plm_arrondissements(prefix: &str, count: u32) -> impl Iterator<Item = CodeInsee> {
+    let width = 5 - prefix.len();
+    (1..=count).filter_map(move |i| CodeInsee::parse(&format!("{prefix}{i:0width$}")).ok())
+}
+
+/// Where a code stands among Paris, Lyon and Marseille: for one of the three communes, its
+/// arrondissements; for one of their arrondissements, its commune. Nothing for any other code.
+pub(crate) fn plm_links(code: &CodeInsee) -> (Vec<CodeInsee>, Option<CodeInsee>) {
+    for (commune, _, prefix, count) in PLM {
+        if code.as_str() == commune {
+            return (plm_arrondissements(prefix, count).collect(), None);
+        }
+        if code.as_str().starts_with(prefix)
+            && plm_arrondissements(prefix, count).any(|a| a == *code)
+        {
+            return (Vec::new(), CodeInsee::parse(commune).ok());
+        }
+    }
+    (Vec::new(), None)
+}
+
 /// Builds Paris, Lyon and Marseille from their arrondissements, when the file has them.
 fn build_plm(communes: &mut BTreeMap<CodeInsee, Commune>, provenance: &Provenance) {
     for (code, nom, prefix, count) in PLM {
         let Ok(code) = CodeInsee::parse(code) else {
             continue;
         };
-        let arrondissements: Vec<CodeInsee> = (1..=count)
-            .filter_map(|i| {
-                let width = 5 - prefix.len();
-                CodeInsee::parse(&format!("{prefix}{i:0width$}")).ok()
-            })
+        let arrondissements: Vec<CodeInsee> = plm_arrondissements(prefix, count)
             .filter(|c| communes.contains_key(c))
             .collect();
         if arrondissements.is_empty() || communes.contains_key(&code) {
@@ -257,7 +296,8 @@ fn build_plm(communes: &mut BTreeMap<CodeInsee, Commune>, provenance: &Provenanc
 /// Search criteria over communes; all given criteria must hold. Results come in code order.
 #[derive(Debug, Clone, Default)]
 pub struct GeoFilter {
-    /// Words that must start words of the name (accents and case ignored).
+    /// Words that must start words of the name (accents and case ignored; `ST`/`STE` and
+    /// `Saint`/`Sainte` alike, as La Poste abbreviates them and API Géo does not).
     pub nom: Option<String>,
     /// Département.
     pub code_departement: Option<CodeDepartement>,
@@ -265,8 +305,60 @@ pub struct GeoFilter {
     pub code_postal: Option<String>,
 }
 
-/// The communes adapter: the référentiel held in memory (`sample` and `snapshot` modes).
-pub type GeoAdapter = Snapshot<GeoData>;
+impl GeoFilter {
+    /// The `nom` criterion, folded; `None` when absent or without any word.
+    fn folded_nom(&self) -> Option<String> {
+        self.nom.as_deref().map(fold).filter(|q| !q.is_empty())
+    }
+
+    /// The postal code criterion, trimmed; `None` when absent or blank.
+    fn code_postal(&self) -> Option<&str> {
+        self.code_postal
+            .as_deref()
+            .map(str::trim)
+            .filter(|cp| !cp.is_empty())
+    }
+
+    /// Whether `commune` meets every criterion; `folded_name` is its name folded, `query` the folded
+    /// `nom` ([`GeoFilter::folded_nom`]). Both modes filter with this, so they answer alike.
+    fn accepts(&self, commune: &Commune, folded_name: &str, query: Option<&str>) -> bool {
+        self.code_departement
+            .as_ref()
+            .is_none_or(|d| commune.departement.code == d.as_str())
+            && self
+                .code_postal()
+                .is_none_or(|cp| commune.codes_postaux.iter().any(|x| x == cp))
+            && query.is_none_or(|q| name_matches(folded_name, q))
+    }
+}
+
+/// `ST` and `STE` as La Poste writes them, `Saint` and `Sainte` as API Géo does.
+fn unabbreviated(word: &str) -> &str {
+    match word {
+        "st" => "saint",
+        "ste" => "sainte",
+        w => w,
+    }
+}
+
+/// Whether every word of `query` starts a word of `name` (both folded), a word and its
+/// [`unabbreviated`] form being alike on either side: « st etienne » finds « Saint-Étienne » and
+/// « saint etienne » finds « ST ETIENNE ». Looser than [`matches_words`], never stricter.
+fn name_matches(name: &str, query: &str) -> bool {
+    if matches_words(name, query) {
+        return true;
+    }
+    let words: Vec<&str> = name
+        .split(' ')
+        .flat_map(|w| [w, unabbreviated(w)])
+        .collect();
+    query.split(' ').filter(|q| !q.is_empty()).all(|q| {
+        let long = unabbreviated(q);
+        words
+            .iter()
+            .any(|w| w.starts_with(q) || w.starts_with(long))
+    })
+}
 
 impl Indexed for GeoData {
     type Key = CodeInsee;
@@ -278,32 +370,96 @@ impl Indexed for GeoData {
     }
 
     fn search(&self, filter: &GeoFilter, page: PageRequest) -> SearchPage<Arc<Commune>> {
-        let query = filter.nom.as_deref().map(fold).filter(|q| !q.is_empty());
+        let query = filter.folded_nom();
         let hits = self
             .communes
             .values()
             .filter(|c| {
-                filter
-                    .code_departement
-                    .as_ref()
-                    .is_none_or(|d| c.departement.code == d.as_str())
-            })
-            .filter(|c| {
-                filter
-                    .code_postal
-                    .as_ref()
-                    .is_none_or(|cp| c.codes_postaux.iter().any(|x| x == cp.trim()))
-            })
-            .filter(|c| {
-                query.as_ref().is_none_or(|q| {
-                    self.folded_names
-                        .get(&c.code_insee)
-                        .is_some_and(|n| matches_words(n, q))
-                })
+                let name = self
+                    .folded_names
+                    .get(&c.code_insee)
+                    .map_or("", String::as_str);
+                filter.accepts(c, name, query.as_deref())
             })
             .map(|c| Hit::new(Arc::clone(c)))
             .collect();
         page.slice(hits)
+    }
+}
+
+/// The communes adapter: the La Poste référentiel held in memory (`sample` and `snapshot` modes) or
+/// API Géo asked live (`http` mode).
+#[derive(Debug)]
+pub enum GeoAdapter {
+    /// `sample` or `snapshot`.
+    Snapshot(Snapshot<GeoData>),
+    /// `http`.
+    Api(client::GeoApi),
+}
+
+impl GeoAdapter {
+    /// The adapter the configuration asks for.
+    pub fn new(config: &GeoConfig, clock: Clock) -> Result<Self, ConfigError> {
+        match config.mode {
+            Mode::Http => Ok(Self::Api(client::GeoApi::new(config, clock)?)),
+            Mode::Sample | Mode::Snapshot => Ok(Self::Snapshot(Snapshot::new(config, clock)?)),
+        }
+    }
+
+    /// The centre of a commune from the référentiel held in memory, without waiting; `None` in `http`
+    /// mode (a centre then takes a request) or before the first load.
+    pub fn centre(&self, code: &CodeInsee) -> Option<GeoPoint> {
+        match self {
+            Self::Snapshot(s) => s.current().ok()?.communes.get(code)?.position,
+            Self::Api(_) => None,
+        }
+    }
+}
+
+impl Adapter for GeoAdapter {
+    type Key = CodeInsee;
+    type Record = Arc<Commune>;
+    type Filter = GeoFilter;
+
+    /// The source's static description (La Poste's dataset) in every mode; in `http` mode each
+    /// record's provenance names API Géo's producers (see [`client::API_GEO`]).
+    fn descriptor(&self) -> &SourceDescriptor {
+        &DESCRIPTOR
+    }
+
+    async fn fetch(
+        &self,
+        keys: &[CodeInsee],
+    ) -> Result<HashMap<CodeInsee, Arc<Commune>>, AdapterError> {
+        match self {
+            Self::Snapshot(s) => Adapter::fetch(s, keys).await,
+            Self::Api(a) => a.fetch(keys).await,
+        }
+    }
+
+    async fn search(
+        &self,
+        filter: &GeoFilter,
+        page: PageRequest,
+    ) -> Result<SearchPage<Arc<Commune>>, AdapterError> {
+        match self {
+            Self::Snapshot(s) => Adapter::search(s, filter, page).await,
+            Self::Api(a) => a.search(filter, page).await,
+        }
+    }
+
+    fn health(&self) -> SourceHealth {
+        match self {
+            Self::Snapshot(s) => s.health(),
+            Self::Api(a) => a.health(),
+        }
+    }
+
+    async fn refresh(&self) -> Result<RefreshOutcome, AdapterError> {
+        match self {
+            Self::Snapshot(s) => s.refresh().await,
+            Self::Api(a) => a.refresh().await,
+        }
     }
 }
 

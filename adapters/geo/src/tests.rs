@@ -126,3 +126,50 @@ async fn the_real_laposte_file_loads() {
         adapter.health().records
     );
 }
+
+#[test]
+fn names_match_with_or_without_abbreviations() {
+    for (name, query) in [
+        ("ST ETIENNE", "st etienne"),
+        ("ST ETIENNE", "Saint-Étienne"),
+        ("Saint-Étienne", "ST ETIENNE"),
+        ("STE FOY LES LYON", "sainte foy"),
+        ("Sainte-Foy-lès-Lyon", "ste foy les"),
+        ("STRASBOURG", "st"),
+        ("ST DENIS", "sai den"),
+        ("Veigné", "VEIGNE"),
+    ] {
+        assert!(name_matches(&fold(name), &fold(query)), "{name} / {query}");
+    }
+    for (name, query) in [
+        ("ST ETIENNE", "etienne saint lyon"),
+        ("STRASBOURG", "saint"),
+        ("VEIGNE", "veignes"),
+    ] {
+        assert!(!name_matches(&fold(name), &fold(query)), "{name} / {query}");
+    }
+}
+
+#[tokio::test]
+async fn the_snapshot_finds_saint_written_in_full() {
+    let adapter = GeoAdapter::new(&GeoConfig::default(), Clock::system()).unwrap();
+    adapter.refresh().await.unwrap();
+    let found = adapter
+        .search(
+            &GeoFilter {
+                nom: Some("Saint-Étienne".into()),
+                ..GeoFilter::default()
+            },
+            PageRequest::ALL,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        found
+            .hits
+            .iter()
+            .map(|h| h.record.code_insee.as_str())
+            .collect::<Vec<_>>(),
+        ["42218"]
+    );
+}

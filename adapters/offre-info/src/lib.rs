@@ -1,31 +1,45 @@
 //! Adaptateur Offre Info (Réseau des Carif-Oref): continuing-education training offers in LHEO.
 //!
 //! - **Upstream**: LHEO 2.2 (`http://www.lheo.org/2.2`) and 2.3 (`http://lheo.gouv.fr/2.3`) files, regional
-//!   and national, refreshed weekly by the Carif-Oref network; the Intercarif search web service comes with
-//!   the `http` mode.
+//!   and national, refreshed weekly by the Carif-Oref network; the answers of the Intercarif search web
+//!   service (`<lheo-index>`); the web service itself in `http` mode ([`client`]).
 //! - **Licence**: Licence Ouverte / Etalab 2.0 for the open offer data; contact data of people are served
 //!   only as the source publishes them.
 //! - **Modes**: `sample` (the Auvergne-Rhône-Alpes excerpt in `sample/`, written for passerelle in LHEO
-//!   2.3), `snapshot` (`path` or `url` of an LHEO file).
+//!   2.3), `snapshot` (`path` or `url` of LHEO files, `.gz` and ZIP accepted, read as a stream, swapped in
+//!   whole), `http` (the Intercarif web service, métier × département questions only).
 //! - **Records**: one [`ActionFormation`](passerelle_core::model::ActionFormation) per action, keyed by its
-//!   numero, sharing its formation; searchable by ROME code, Formacode and distance.
+//!   numero, sharing its formation; searched through the indexes of [`index`]. Actions published without
+//!   a position are placed at their commune's centre when the server gives a geocoder (the communes
+//!   référentiel), and say so.
 //!
-//! Files: [`xml`] streams `<formation>` elements; [`mapping`] builds the domain records;
-//! [`code_lists`] gives the labels of LHEO codes.
+//! Files: [`xml`] streams the records; [`mapping`] builds the domain records; [`vocabulary`] knows the
+//! LHEO element names; [`code_lists`] gives the labels of LHEO codes; [`index`] searches.
 
+pub mod client;
 mod code_lists;
+#[cfg(feature = "test-support")]
+pub mod fake_upstream;
+#[cfg(feature = "generator")]
+pub mod generator;
+mod index;
 mod mapping;
+mod vocabulary;
 mod xml;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use passerelle_core::adapter::{Hit, PageRequest, SearchPage};
-use passerelle_core::config::SourceConfig;
-use passerelle_core::model::{ActionFormation, GeoPoint};
-use passerelle_core::snapshot::{Dataset, EmbeddedFile, Indexed, LoadContext, RawFiles, Snapshot};
+use chrono::NaiveDate;
+use passerelle_core::adapter::{PageRequest, RefreshOutcome, SearchPage, SourceHealth};
+use passerelle_core::config::{ConfigError, Mode, SourceConfig};
+use passerelle_core::model::{ActionFormation, Formation, GeoPoint, OriginePosition};
+use passerelle_core::snapshot::{
+    Dataset, EmbeddedFile, Geocoder, Indexed, LoadContext, RawFiles, Snapshot,
+};
 use passerelle_core::{
-    AdapterError, Anomalies, Anomaly, CodeRome, Formacode, Provenance, SourceDescriptor,
+    Adapter, AdapterError, Anomalies, Anomaly, Clock, CodeCertifInfo, CodeDepartement, CodeRncp,
+    CodeRome, Formacode, Provenance, SourceDescriptor,
 };
 
 /// Source id.
@@ -52,27 +66,38 @@ pub type OffreInfoConfig = SourceConfig;
 /// The offers held in memory.
 #[derive(Debug)]
 pub struct OffreData {
-    actions: BTreeMap<String, Arc<ActionFormation>>,
+    index: index::OffreIndex,
     lheo_version: &'static str,
     anomalies: Vec<Anomaly>,
     /// ROME codes cited by the formations, with the number of formations citing each.
     cited: Vec<(CodeRome, usize)>,
 }
 
-impl Dataset for OffreData {
-    const DESCRIPTOR: SourceDescriptor = DESCRIPTOR;
-    const SAMPLE: &'static [EmbeddedFile] = SAMPLE;
-
-    fn parse(files: &RawFiles, ctx: &LoadContext) -> Result<Self, AdapterError> {
-        let (name, bytes) = files.single(SOURCE)?;
-        let provenance = Provenance::new(&ctx.descriptor, None, ctx.fetched_at);
-        let mut report = mapping::Report {
-            file: name,
-            anomalies: Anomalies::default(),
-        };
-        let mut actions = BTreeMap::new();
-        let lheo_version = xml::read_formations(name, bytes, |formation| {
-            for action in mapping::actions(&mut report, &formation, &provenance) {
+impl OffreData {
+    /// Reads LHEO documents (offers or Intercarif search answers) into indexed offers.
+    pub(crate) fn read(files: &RawFiles, ctx: &LoadContext) -> Result<Self, AdapterError> {
+        let mut report_anomalies = Anomalies::default();
+        let mut actions: BTreeMap<String, Arc<ActionFormation>> = BTreeMap::new();
+        let mut versions = Vec::new();
+        let mut count = 0;
+        for (name, bytes) in files.iter() {
+            count += 1;
+            let (_, lheo_version) = xml::identify(name, bytes)?;
+            versions.push(lheo_version);
+            let provenance = Provenance::new(
+                &ctx.descriptor,
+                Some(format!(
+                    "LHEO {lheo_version}, chargé le {}",
+                    ctx.fetched_at.format("%Y-%m-%d")
+                )),
+                ctx.fetched_at,
+            );
+            let mut report = mapping::Report {
+                file: name,
+                anomalies: std::mem::take(&mut report_anomalies),
+            };
+            let mut keep = |mut action: ActionFormation, report: &mut mapping::Report<'_>| {
+                place(&mut action, ctx.geocoder.as_ref());
                 let numero = action.numero.clone();
                 if actions.insert(numero.clone(), Arc::new(action)).is_some() {
                     report.anomalies.add(
@@ -80,15 +105,29 @@ impl Dataset for OffreData {
                         format!("{name}: action {numero}"),
                     );
                 }
-            }
-        })?;
-        let version = format!(
-            "LHEO {lheo_version}, chargé le {}",
-            ctx.fetched_at.format("%Y-%m-%d")
-        );
-        for a in actions.values_mut() {
-            Arc::make_mut(a).provenance.version = Some(version.clone());
+            };
+            xml::read_document(name, bytes, |record| {
+                if record.name == "resume-offre" {
+                    if let Some(a) = mapping::resume(&mut report, &record, &provenance) {
+                        keep(a, &mut report);
+                    }
+                } else {
+                    for a in mapping::actions(&mut report, &record, &provenance) {
+                        keep(a, &mut report);
+                    }
+                }
+            })?;
+            report_anomalies = report.anomalies;
         }
+        if count == 0 {
+            return Err(AdapterError::invalid(
+                SOURCE,
+                "(aucun fichier)",
+                "un fichier LHEO est attendu",
+            ));
+        }
+        versions.sort_unstable();
+        versions.dedup();
         let mut formations: BTreeMap<&str, &[CodeRome]> = BTreeMap::new();
         for a in actions.values() {
             formations.insert(&a.formation.numero, &a.formation.codes_rome);
@@ -99,14 +138,53 @@ impl Dataset for OffreData {
         }
         let cited = counts.into_iter().map(|(c, n)| (c.clone(), n)).collect();
         Ok(Self {
-            actions,
-            lheo_version,
-            anomalies: report.anomalies.into_vec(),
+            index: index::OffreIndex::new(actions),
+            lheo_version: if versions.len() == 1 {
+                versions[0]
+            } else {
+                "2.2 et 2.3"
+            },
+            anomalies: report_anomalies.into_vec(),
             cited,
         })
     }
+
+    /// The formation numbered `numero` and its actions.
+    pub fn formation(&self, numero: &str) -> Option<FormationActions> {
+        self.index.formation(numero)
+    }
+
+    /// Number of formations.
+    pub fn formation_count(&self) -> usize {
+        self.index.formation_count()
+    }
+}
+
+/// A formation and its actions, by number.
+pub type FormationActions = (Arc<Formation>, Vec<Arc<ActionFormation>>);
+
+/// Places an action published without a position at its commune's centre.
+fn place(action: &mut ActionFormation, geocoder: Option<&Geocoder>) {
+    let (Some(geocoder), Some(lieu)) = (geocoder, action.lieu.as_mut()) else {
+        return;
+    };
+    if lieu.position.is_none()
+        && let Some(centre) = lieu.code_insee.as_ref().and_then(|c| geocoder.centre(c))
+    {
+        lieu.position = Some(centre);
+        lieu.origine_position = OriginePosition::CentreCommune;
+    }
+}
+
+impl Dataset for OffreData {
+    const DESCRIPTOR: SourceDescriptor = DESCRIPTOR;
+    const SAMPLE: &'static [EmbeddedFile] = SAMPLE;
+
+    fn parse(files: &RawFiles, ctx: &LoadContext) -> Result<Self, AdapterError> {
+        Self::read(files, ctx)
+    }
     fn record_count(&self) -> usize {
-        self.actions.len()
+        self.index.actions.len()
     }
     fn version(&self) -> Option<String> {
         Some(format!("LHEO {}", self.lheo_version))
@@ -135,12 +213,27 @@ pub struct OffreFilter {
     pub codes_rome: Option<Vec<CodeRome>>,
     /// Actions whose formation is indexed with one of these Formacodes.
     pub formacodes: Option<Vec<Formacode>>,
+    /// Actions whose formation prepares one of these RNCP certifications.
+    pub rncp: Option<Vec<CodeRncp>>,
+    /// Actions whose formation prepares one of these Certif Info certifications.
+    pub certif_info: Option<Vec<CodeCertifInfo>>,
+    /// Actions taking place in one of these départements.
+    pub departements: Option<Vec<CodeDepartement>>,
     /// Actions taking place within the radius (hits carry their distance and come nearest first).
     pub autour: Option<Autour>,
+    /// Actions with a session starting between these days (each bound optional, both included).
+    pub sessions_debut: Option<(Option<NaiveDate>, Option<NaiveDate>)>,
+    /// Actions eligible (or not) to the CPF.
+    pub eligible_cpf: Option<bool>,
+    /// Actions whose formation leads to one of these exit levels (LHEO `dict-niveaux` codes).
+    pub niveaux_sortie: Option<Vec<String>>,
+    /// Actions taught in one of these modes (LHEO `dict-modalites-enseignement` codes: 0, 1, 2).
+    pub modalites_enseignement: Option<Vec<String>>,
+    /// Actions with (or without) a session whose recruitment is open.
+    pub recrutement_ouvert: Option<bool>,
+    /// Words of the formation's title or objective; without `autour`, best title match first.
+    pub recherche: Option<String>,
 }
-
-/// The Offre Info adapter: the offers held in memory (`sample` and `snapshot` modes).
-pub type OffreInfoAdapter = Snapshot<OffreData>;
 
 impl Indexed for OffreData {
     type Key = String;
@@ -148,45 +241,107 @@ impl Indexed for OffreData {
     type Filter = OffreFilter;
 
     fn get(&self, key: &String) -> Option<Arc<ActionFormation>> {
-        self.actions.get(key).cloned()
+        self.index.action(key)
     }
 
     fn search(&self, filter: &OffreFilter, page: PageRequest) -> SearchPage<Arc<ActionFormation>> {
-        let mut hits: Vec<Hit<Arc<ActionFormation>>> =
-            self.actions
-                .values()
-                .filter(|a| {
-                    filter.codes_rome.as_ref().is_none_or(|codes| {
-                        a.formation.codes_rome.iter().any(|c| codes.contains(c))
-                    })
-                })
-                .filter(|a| {
-                    filter.formacodes.as_ref().is_none_or(|codes| {
-                        a.formation
-                            .formacodes
-                            .iter()
-                            .any(|f| codes.contains(&f.code))
-                    })
-                })
-                .filter_map(|a| match &filter.autour {
-                    None => Some(Hit::new(Arc::clone(a))),
-                    Some(autour) => {
-                        let d = a.position()?.distance_km(&autour.centre);
-                        (d <= autour.rayon_km).then(|| Hit {
-                            record: Arc::clone(a),
-                            distance_km: Some(d),
-                        })
-                    }
-                })
-                .collect();
-        if filter.autour.is_some() {
-            hits.sort_by(|a, b| {
-                a.distance_km
-                    .partial_cmp(&b.distance_km)
-                    .unwrap_or(std::cmp::Ordering::Equal)
-            });
+        self.index.search(filter, page)
+    }
+}
+
+/// The Offre Info adapter: the offers held in memory (`sample` and `snapshot` modes) or asked from the
+/// Intercarif web service (`http` mode).
+#[derive(Debug)]
+pub enum OffreInfoAdapter {
+    /// `sample` or `snapshot`.
+    Snapshot(Snapshot<OffreData>),
+    /// `http`.
+    Api(client::IntercarifApi),
+}
+
+impl OffreInfoAdapter {
+    /// The adapter the configuration asks for.
+    pub fn new(config: &OffreInfoConfig, clock: Clock) -> Result<Self, ConfigError> {
+        match config.mode {
+            Mode::Http => Ok(Self::Api(client::IntercarifApi::new(config, clock)?)),
+            _ => Ok(Self::Snapshot(Snapshot::new(config, clock)?)),
         }
-        page.slice(hits)
+    }
+
+    /// Places the actions published without a position at their commune's centre (snapshot modes).
+    #[must_use]
+    pub fn with_geocoder(self, geocoder: Geocoder) -> Self {
+        match self {
+            Self::Snapshot(s) => Self::Snapshot(s.with_geocoder(geocoder)),
+            api => api,
+        }
+    }
+
+    /// The formation numbered `numero` and its actions; `Unsupported` in `http` mode (the web service
+    /// answers by action).
+    pub fn formation(&self, numero: &str) -> Result<Option<FormationActions>, AdapterError> {
+        match self {
+            Self::Snapshot(s) => Ok(s.current()?.formation(numero)),
+            Self::Api(_) => Err(AdapterError::Unsupported {
+                source_id: SOURCE,
+                mode: "http",
+                operation: "la recherche d'une formation par son numéro (le service web répond par action) ; \
+                            utilisez actionFormation(numero:) ou le mode snapshot"
+                    .into(),
+            }),
+        }
+    }
+}
+
+impl Adapter for OffreInfoAdapter {
+    type Key = String;
+    type Record = Arc<ActionFormation>;
+    type Filter = OffreFilter;
+
+    fn descriptor(&self) -> &SourceDescriptor {
+        &DESCRIPTOR
+    }
+
+    async fn fetch(
+        &self,
+        keys: &[String],
+    ) -> Result<std::collections::HashMap<String, Arc<ActionFormation>>, AdapterError> {
+        match self {
+            Self::Snapshot(s) => Adapter::fetch(s, keys).await,
+            Self::Api(a) => a.fetch(keys).await,
+        }
+    }
+
+    async fn search(
+        &self,
+        filter: &OffreFilter,
+        page: PageRequest,
+    ) -> Result<SearchPage<Arc<ActionFormation>>, AdapterError> {
+        match self {
+            Self::Snapshot(s) => Adapter::search(s, filter, page).await,
+            Self::Api(a) => a.search(filter, page).await,
+        }
+    }
+
+    fn health(&self) -> SourceHealth {
+        match self {
+            Self::Snapshot(s) => s.health(),
+            Self::Api(a) => a.health(),
+        }
+    }
+
+    fn cited_rome_codes(&self) -> Vec<(CodeRome, usize)> {
+        match self {
+            Self::Snapshot(s) => Adapter::cited_rome_codes(s),
+            Self::Api(_) => Vec::new(),
+        }
+    }
+
+    async fn refresh(&self) -> Result<RefreshOutcome, AdapterError> {
+        match self {
+            Self::Snapshot(s) => s.refresh().await,
+            Self::Api(a) => a.refresh().await,
+        }
     }
 }
 

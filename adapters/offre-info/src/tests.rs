@@ -186,3 +186,270 @@ async fn the_anotea_fixture_reports_its_bad_sirets_and_keeps_the_offers() {
             && a.location.contains("intercarif-data-test.xml:"))
     );
 }
+
+#[tokio::test]
+async fn the_anotea_fixture_names_its_misspelled_element_and_fails_in_strict_mode() {
+    let adapter = load(shared("anotea/intercarif-data-test.xml")).await;
+    let unknown = adapter
+        .health()
+        .anomalies
+        .iter()
+        .find(|a| a.problem.contains("<coordonneFs>"))
+        .cloned()
+        .expect("the misspelled element is reported");
+    assert_eq!(
+        unknown.location,
+        "intercarif-data-test.xml:14 formation/contact-formation/coordonneFs"
+    );
+    assert!(unknown.problem.contains("inconnu de LHEO"), "{unknown:?}");
+
+    let strict = OffreInfoConfig {
+        mode: Mode::Snapshot,
+        path: Some(shared("anotea/intercarif-data-test.xml").into()),
+        strict: true,
+        ..OffreInfoConfig::default()
+    };
+    let adapter = OffreInfoAdapter::new(&strict, Clock::system()).unwrap();
+    let err = adapter.refresh().await.unwrap_err().to_string();
+    assert!(
+        err.contains("mode strict") && err.contains("intercarif-data-test.xml:"),
+        "{err}"
+    );
+    assert_eq!(
+        adapter.health().status,
+        passerelle_core::SourceStatus::Failed
+    );
+    assert_eq!(adapter.health().records, 0, "rejected whole");
+}
+
+#[tokio::test]
+async fn every_valid_real_document_loads() {
+    for (file, actions) in [
+        ("intercarif-offre-info/formation.xml", 2),
+        ("intercarif-lheo-index/carif.xml", 10),
+        ("intercarif-lheo-index/carif_single_offer.xml", 1),
+    ] {
+        let adapter = load(shared(file)).await;
+        let health = adapter.health();
+        assert_eq!(health.records, actions, "{file}");
+        assert!(
+            health.anomalies.is_empty(),
+            "{file}: {:?}",
+            health.anomalies
+        );
+    }
+}
+
+#[tokio::test]
+async fn intercarif_search_answers_become_actions() {
+    let adapter = load(shared("intercarif-lheo-index/carif.xml")).await;
+    let a = adapter
+        .fetch(&["14_AF_0000028218_SE_0000118670".to_owned()])
+        .await
+        .unwrap()
+        .remove("14_AF_0000028218_SE_0000118670")
+        .unwrap();
+    assert_eq!(
+        a.formation.intitule,
+        "Titre professionnel d'accompagnateur(trice) de tourisme"
+    );
+    assert_eq!(
+        a.formation.certifications[0]
+            .rncp
+            .as_ref()
+            .map(|r| r.as_str()),
+        Some("RNCP17793")
+    );
+    assert_eq!(
+        a.formation.niveau_sortie.as_ref().map(|n| n.code.as_str()),
+        Some("5")
+    );
+    let lieu = a.lieu.as_ref().unwrap();
+    assert_eq!(lieu.code_insee.as_ref().map(|c| c.as_str()), Some("75114"));
+    assert!(lieu.position.is_some());
+    assert_eq!(
+        a.organisme_formateur
+            .as_ref()
+            .map(|o| o.raison_sociale.as_str()),
+        Some("AFCI")
+    );
+    let s = &a.sessions[0];
+    assert_eq!(
+        s.debut,
+        chrono::NaiveDate::from_ymd_opt(2017, 9, 1),
+        "day 00: the month's first day"
+    );
+    assert_eq!(
+        s.fin,
+        chrono::NaiveDate::from_ymd_opt(2018, 3, 31),
+        "and its last day for an end"
+    );
+}
+
+async fn numeros(adapter: &OffreInfoAdapter, filter: OffreFilter) -> Vec<String> {
+    adapter
+        .search(&filter, PageRequest::ALL)
+        .await
+        .unwrap()
+        .hits
+        .iter()
+        .map(|h| h.record.numero.clone())
+        .collect()
+}
+
+#[tokio::test]
+async fn every_filter_of_the_sample() {
+    let adapter = sample().await;
+    let all = numeros(&adapter, OffreFilter::default()).await;
+    assert_eq!(all.len(), 30);
+    assert!(all.windows(2).all(|w| w[0] < w[1]), "by action number");
+    let by = |f: OffreFilter| numeros(&adapter, f);
+    let rncp = by(OffreFilter {
+        rncp: Some(vec![passerelle_core::CodeRncp::parse("36257").unwrap()]),
+        ..OffreFilter::default()
+    })
+    .await;
+    assert!(!rncp.is_empty());
+    let certif = by(OffreFilter {
+        certif_info: Some(vec![
+            passerelle_core::CodeCertifInfo::parse("112974").unwrap(),
+        ]),
+        ..OffreFilter::default()
+    })
+    .await;
+    assert_eq!(rncp, certif, "one certification, two codes");
+    let rhone = by(OffreFilter {
+        departements: Some(vec![CodeDepartement::parse("69").unwrap()]),
+        ..OffreFilter::default()
+    })
+    .await;
+    let isere = by(OffreFilter {
+        departements: Some(vec![CodeDepartement::parse("38").unwrap()]),
+        ..OffreFilter::default()
+    })
+    .await;
+    assert!(!rhone.is_empty() && !isere.is_empty() && rhone.iter().all(|n| !isere.contains(n)));
+    let cpf = by(OffreFilter {
+        eligible_cpf: Some(true),
+        ..OffreFilter::default()
+    })
+    .await;
+    let not_cpf = by(OffreFilter {
+        eligible_cpf: Some(false),
+        ..OffreFilter::default()
+    })
+    .await;
+    assert_eq!(cpf.len() + not_cpf.len(), 30);
+    assert!(!cpf.is_empty() && !not_cpf.is_empty());
+    let distance = by(OffreFilter {
+        modalites_enseignement: Some(vec!["2".into()]),
+        ..OffreFilter::default()
+    })
+    .await;
+    let presentiel = by(OffreFilter {
+        modalites_enseignement: Some(vec!["0".into()]),
+        ..OffreFilter::default()
+    })
+    .await;
+    assert!(!presentiel.is_empty());
+    assert!(distance.iter().all(|n| !presentiel.contains(n)));
+    let open = by(OffreFilter {
+        recrutement_ouvert: Some(true),
+        ..OffreFilter::default()
+    })
+    .await;
+    assert!(!open.is_empty());
+    let niveau = by(OffreFilter {
+        niveaux_sortie: Some(vec!["15".into()]),
+        ..OffreFilter::default()
+    })
+    .await;
+    assert!(!niveau.is_empty() && niveau.len() < 30);
+    let window = by(OffreFilter {
+        sessions_debut: Some((
+            chrono::NaiveDate::from_ymd_opt(2026, 1, 1),
+            chrono::NaiveDate::from_ymd_opt(2026, 3, 31),
+        )),
+        ..OffreFilter::default()
+    })
+    .await;
+    let a = adapter.fetch(&window).await.unwrap();
+    assert!(!a.is_empty());
+    assert!(a.values().all(|a| {
+        a.sessions
+            .iter()
+            .any(|s| s.debut.is_some_and(|d| d.to_string().starts_with("2026-0")))
+    }));
+    let words = by(OffreFilter {
+        recherche: Some("développeur".into()),
+        ..OffreFilter::default()
+    })
+    .await;
+    let first = adapter.fetch(&words[..1]).await.unwrap();
+    let title = passerelle_core::text::fold(&first.values().next().unwrap().formation.intitule);
+    assert!(title.contains("developpeur"), "{words:?}");
+    assert!(words.len() >= 5, "{words:?}");
+    let none = by(OffreFilter {
+        recherche: Some("développeur".into()),
+        codes_rome: Some(vec![CodeRome::parse("F1606").unwrap()]),
+        ..OffreFilter::default()
+    })
+    .await;
+    assert!(none.is_empty(), "every criterion holds");
+}
+
+#[tokio::test]
+async fn actions_without_a_position_are_placed_at_their_commune_centre() {
+    let doc = r#"<lheo xmlns="http://lheo.gouv.fr/2.3"><offres><formation numero="F1"><intitule-formation>X</intitule-formation>
+<action numero="A1"><lieu-de-formation><coordonnees><adresse><codepostal>69001</codepostal><ville>Lyon</ville><code-INSEE-commune>69381</code-INSEE-commune></adresse></coordonnees></lieu-de-formation></action>
+<action numero="A2"><lieu-de-formation><coordonnees><adresse><code-INSEE-commune>69381</code-INSEE-commune><geolocalisation><latitude>45.7</latitude><longitude>4.8</longitude></geolocalisation></adresse></coordonnees></lieu-de-formation></action>
+</formation></offres></lheo>"#;
+    let dir = std::env::temp_dir().join(format!("passerelle-offre-geo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("offres.xml");
+    std::fs::write(&path, doc).unwrap();
+    let config = OffreInfoConfig {
+        mode: Mode::Snapshot,
+        path: Some(path.into()),
+        ..OffreInfoConfig::default()
+    };
+    let centre = GeoPoint::new(45.7676, 4.8345).unwrap();
+    let geocoder = passerelle_core::snapshot::Geocoder::new(move |c| {
+        (c.as_str() == "69381").then_some(centre)
+    });
+    let adapter = OffreInfoAdapter::new(&config, Clock::system())
+        .unwrap()
+        .with_geocoder(geocoder);
+    adapter.refresh().await.unwrap();
+    let found = adapter
+        .fetch(&["A1".to_owned(), "A2".to_owned()])
+        .await
+        .unwrap();
+    let a1 = found["A1"].lieu.as_ref().unwrap();
+    assert_eq!(
+        (a1.position, a1.origine_position),
+        (Some(centre), OriginePosition::CentreCommune)
+    );
+    let a2 = found["A2"].lieu.as_ref().unwrap();
+    assert_eq!(a2.origine_position, OriginePosition::Source);
+    let near = numeros(
+        &adapter,
+        OffreFilter {
+            autour: Some(Autour {
+                centre,
+                rayon_km: 1.0,
+            }),
+            ..OffreFilter::default()
+        },
+    )
+    .await;
+    assert_eq!(near, vec!["A1"], "placed actions are in the spatial index");
+    assert_eq!(
+        adapter
+            .formation("F1")
+            .unwrap()
+            .map(|(f, a)| (f.intitule.clone(), a.len())),
+        Some(("X".to_owned(), 2))
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -1,5 +1,6 @@
-//! LHEO documents read as a stream of `<formation>` records (see [`passerelle_core::xml`]); the root
-//! must be an LHEO 2.2 or 2.3 `<lheo>`.
+//! LHEO documents read as a stream of records (see [`passerelle_core::xml`]): the `<formation>`s of an
+//! offer document (`<lheo>`), or the `<resume-offre>`s of an Intercarif search answer (`<lheo-index>`),
+//! in the LHEO 2.2 or 2.3 namespace.
 
 use passerelle_core::AdapterError;
 pub(crate) use passerelle_core::xml::Node;
@@ -11,41 +12,65 @@ pub(crate) const NS_22: &str = "http://www.lheo.org/2.2";
 /// LHEO 2.3 namespace (the XSD's target namespace).
 pub(crate) const NS_23: &str = "http://lheo.gouv.fr/2.3";
 
-/// Reads an LHEO document and calls `on_formation` for each `<formation>` (LHEO version is returned).
+/// What an LHEO document holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// `<lheo>`: full offers, one `<formation>` per record.
+    Offres,
+    /// `<lheo-index>`: an Intercarif search answer, one `<resume-offre>` per record.
+    Index,
+}
+
+/// The kind and LHEO version of a document, from its root element alone.
+pub(crate) fn identify(name: &str, bytes: &[u8]) -> Result<(Kind, &'static str), AdapterError> {
+    let err = |problem: String| AdapterError::invalid(SOURCE, format!("{name}:1"), problem);
+    let root = passerelle_core::xml::root_element(bytes)
+        .ok_or_else(|| err("document vide ou illisible : <lheo> attendu".into()))?;
+    let kind = match root.name.as_str() {
+        "lheo" => Kind::Offres,
+        "lheo-index" => Kind::Index,
+        other => {
+            return Err(err(format!(
+                "élément racine <{other}> : <lheo> (offres) ou <lheo-index> (réponse de recherche Intercarif) attendu"
+            )));
+        }
+    };
+    let version = match root.attr("xmlns").unwrap_or_default() {
+        NS_22 => "2.2",
+        NS_23 => "2.3",
+        other => {
+            return Err(err(format!(
+                "espace de noms « {other} » inconnu : {NS_22} ou {NS_23} attendu"
+            )));
+        }
+    };
+    Ok((kind, version))
+}
+
+/// Reads an LHEO document and calls `on_record` for each record (`<formation>` or `<resume-offre>`);
+/// returns the kind of document and its LHEO version.
+pub(crate) fn read_document(
+    name: &str,
+    bytes: &[u8],
+    on_record: impl FnMut(Node),
+) -> Result<(Kind, &'static str), AdapterError> {
+    let (kind, version) = identify(name, bytes)?;
+    let record = match kind {
+        Kind::Offres => "formation",
+        Kind::Index => "resume-offre",
+    };
+    passerelle_core::xml::read_records(SOURCE, name, bytes, record, |_| Ok(()), on_record)?;
+    Ok((kind, version))
+}
+
+/// Reads an offer document (`<lheo>`) and calls `on_formation` for each `<formation>`.
+#[cfg(test)]
 pub(crate) fn read_formations(
     name: &str,
     bytes: &[u8],
     on_formation: impl FnMut(Node),
 ) -> Result<&'static str, AdapterError> {
-    let mut version = None;
-    passerelle_core::xml::read_records(
-        SOURCE,
-        name,
-        bytes,
-        "formation",
-        |root| {
-            let ns = root.attr("xmlns").unwrap_or_default();
-            version = Some(match (root.name.as_str(), ns) {
-                ("lheo", NS_22) => "2.2",
-                ("lheo", NS_23) => "2.3",
-                ("lheo", other) => {
-                    return Err(format!(
-                        "espace de noms « {other} » inconnu : {NS_22} ou {NS_23} attendu"
-                    ));
-                }
-                (other, _) => return Err(format!("élément racine <{other}> : <lheo> attendu")),
-            });
-            Ok(())
-        },
-        on_formation,
-    )?;
-    version.ok_or_else(|| {
-        AdapterError::invalid(
-            SOURCE,
-            format!("{name}:1"),
-            "document vide : <lheo> attendu",
-        )
-    })
+    read_document(name, bytes, on_formation).map(|(_, v)| v)
 }
 
 #[cfg(test)]
@@ -72,7 +97,10 @@ mod tests {
         let e = read_formations("f.xml", b"<offres/>", |_| {})
             .unwrap_err()
             .to_string();
-        assert!(e.contains("<lheo> attendu"), "{e}");
+        assert!(
+            e.contains("<lheo> (offres)") && e.contains("<offres>"),
+            "{e}"
+        );
         let e = read_formations("f.xml", b"<lheo xmlns=\"urn:x\"></lheo>", |_| {})
             .unwrap_err()
             .to_string();

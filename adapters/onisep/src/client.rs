@@ -335,6 +335,7 @@ impl OnisepApi {
         LoadContext {
             descriptor: DESCRIPTOR,
             fetched_at: self.clock.now(),
+            geocoder: None,
         }
     }
 

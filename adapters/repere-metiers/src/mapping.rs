@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
 use passerelle_core::model::{
-    CategorieRessource, Contact, Creneau, GeoPoint, Lien, Lieu, Modalite, Operateur, Public,
-    Ressource, StatutModeration, TypeOperateur,
+    CategorieRessource, Contact, Creneau, GeoPoint, Lien, Lieu, Modalite, Operateur,
+    OriginePosition, Public, Ressource, StatutModeration, TypeOperateur,
 };
 use passerelle_core::{Anomalies, Anomaly, CodeInsee, CodeRome, Provenance, Siret};
 
@@ -197,7 +197,9 @@ pub(crate) fn ressource(
                 code_postal: Some(l.code_postal),
                 ville: Some(l.commune),
                 code_insee: Some(code_insee),
+                departement: None,
                 position: Some(position),
+                origine_position: OriginePosition::Source,
             })
         }
     };

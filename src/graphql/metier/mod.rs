@@ -17,7 +17,7 @@ use crate::graphql::errors::source_error;
 use crate::graphql::filters::{FiltreActionsFormation, FiltreRessources};
 use crate::graphql::formation::ActionFormation;
 use crate::graphql::pagination::{
-    ActionFormationConnection, RessourceConnection, page, page_request,
+    ActionFormationConnection, RessourceConnection, page_rattache, page_request,
 };
 use crate::graphql::ressource::Ressource;
 use crate::graphql::scalars::CodeRome;
@@ -29,7 +29,7 @@ pub use model::{
     GroupeSavoirs, Mobilite, Savoir, SecteurActivite,
 };
 pub use rattachement::{
-    CertificationRattachee, FicheOnisepRattachee, MetierRattache, metiers_rattaches,
+    CertificationRattachee, FicheOnisepRattachee, MetierRattache, Rattachement, metiers_rattaches,
 };
 use rattachement::{certifications_de, fiches_onisep_de, formacodes_rncp};
 
@@ -313,12 +313,17 @@ impl Metier {
         #[graphql(desc = "Curseur de l'arête après laquelle commencer.")] after: Option<String>,
     ) -> async_graphql::Result<Option<ActionFormationConnection>> {
         let request = page_request(first, after)?;
-        let filter = filtre
+        let (filter, codes) = filtre
             .unwrap_or_default()
             .resolve(ctx, Some(&self.0.code))
             .await?;
         let result = sources(ctx).offre_info.search(&filter, request).await;
-        page(request, result, ActionFormation).map(Some)
+        page_rattache(request, result, ActionFormation, |a| {
+            codes
+                .as_ref()
+                .map(|c| c.rattachement(&a.formation.codes_rome))
+        })
+        .map(Some)
     }
 
     /// Ressources de découverte rattachées à ce code ROME : le même filtre que la liste racine `ressources`, restreint à ce métier. `null` si la source Repère Métiers est indisponible.
@@ -330,12 +335,15 @@ impl Metier {
         #[graphql(desc = "Curseur de l'arête après laquelle commencer.")] after: Option<String>,
     ) -> async_graphql::Result<Option<RessourceConnection>> {
         let request = page_request(first, after)?;
-        let filter = filtre
+        let (filter, codes) = filtre
             .unwrap_or_default()
             .resolve(ctx, Some(&self.0.code))
             .await?;
         let result = sources(ctx).repere_metiers.search(&filter, request).await;
-        page(request, result, Ressource).map(Some)
+        page_rattache(request, result, Ressource, |r| {
+            codes.as_ref().map(|c| c.rattachement(&r.codes_rome))
+        })
+        .map(Some)
     }
 
     /// Provenance de la fiche.

@@ -15,7 +15,7 @@ pub struct GeoPoint {
 
 impl GeoPoint {
     /// Mean Earth radius used for distances (IUGG), in km.
-    const EARTH_RADIUS_KM: f64 = 6371.0088;
+    pub const EARTH_RADIUS_KM: f64 = 6371.0088;
 
     /// A point, if the coordinates are finite and within range.
     pub fn new(latitude: f64, longitude: f64) -> Option<Self> {

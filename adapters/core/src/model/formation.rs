@@ -39,6 +39,29 @@ pub struct Formation {
     pub url: Option<String>,
     /// The training body responsible for the formation.
     pub organisme_responsable: Option<Organisme>,
+    /// Kind of path (LHEO `dict-type-parcours`: en groupe, individualisé, modularisé, mixte).
+    pub parcours: Option<CodeLibelle>,
+    /// General objective (LHEO `dict-objectif-general`: certification, professionnalisation…).
+    pub objectif_general: Option<CodeLibelle>,
+    /// The formation's contact, exactly as the source publishes it (real people's professional data).
+    pub contact: Option<ContactOffre>,
+}
+
+/// A contact of an offer, as published in LHEO `<coordonnees>`: served only as the source publishes it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ContactOffre {
+    /// Civility.
+    pub civilite: Option<String>,
+    /// Last name.
+    pub nom: Option<String>,
+    /// First name.
+    pub prenom: Option<String>,
+    /// Phone numbers (landline, mobile).
+    pub telephones: Vec<String>,
+    /// E-mail.
+    pub courriel: Option<String>,
+    /// Web sites.
+    pub web: Vec<String>,
 }
 
 /// A Formacode with its `principal` tag.
@@ -84,6 +107,28 @@ pub struct ActionFormation {
     pub prix_total_ttc: Option<f64>,
     /// Whether at least one session is eligible to the CPF (from the `eligibilite-cpf` extras).
     pub eligible_cpf: bool,
+    /// Hours in the training centre.
+    pub nombre_heures_centre: Option<u32>,
+    /// Hours in a company.
+    pub nombre_heures_entreprise: Option<u32>,
+    /// Entries and exits (LHEO `dict-modalites-es`: à dates fixes, permanentes).
+    pub modalites_entrees_sorties: Option<CodeLibelle>,
+    /// Recruitment methods, as published.
+    pub modalites_recrutement: Option<String>,
+    /// Specific conditions, as published.
+    pub conditions_specifiques: Option<String>,
+    /// Accessibility for people with disabilities, as published.
+    pub acces_handicapes: Option<String>,
+    /// Catering, accommodation and transport, as published.
+    pub restauration: Option<String>,
+    /// Accommodation.
+    pub hebergement: Option<String>,
+    /// Transport.
+    pub transport: Option<String>,
+    /// Teaching language.
+    pub langue: Option<String>,
+    /// The action's contact at the training body, as published.
+    pub contact: Option<ContactOffre>,
     /// Sessions, by start date.
     pub sessions: Vec<Session>,
     /// Where the record comes from.
@@ -91,10 +136,29 @@ pub struct ActionFormation {
 }
 
 impl ActionFormation {
-    /// The position used for distance searches: the place's own geolocation.
+    /// The position used for distance searches: the place's own geolocation, or its commune's centre.
     pub fn position(&self) -> Option<GeoPoint> {
         self.lieu.as_ref().and_then(|l| l.position)
     }
+
+    /// The département of the place: from its code INSEE, else as published.
+    pub fn departement(&self) -> Option<&str> {
+        let lieu = self.lieu.as_ref()?;
+        match &lieu.code_insee {
+            Some(c) => Some(c.departement_str()),
+            None => lieu.departement.as_deref(),
+        }
+    }
+}
+
+/// Where a place's position comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OriginePosition {
+    /// The geolocation the source publishes.
+    #[default]
+    Source,
+    /// The source gives none: the centre of the place's commune, from the communes référentiel.
+    CentreCommune,
 }
 
 /// A place with its address.
@@ -110,8 +174,12 @@ pub struct Lieu {
     pub ville: Option<String>,
     /// Code INSEE of the commune, when well-formed.
     pub code_insee: Option<CodeInsee>,
-    /// Geolocation, when published.
+    /// Département, as published (used when there is no code INSEE).
+    pub departement: Option<String>,
+    /// Geolocation: published, or the commune's centre (see `origine_position`).
     pub position: Option<GeoPoint>,
+    /// Where `position` comes from.
+    pub origine_position: OriginePosition,
 }
 
 /// A training body.

@@ -11,7 +11,8 @@ mod ressource;
 pub use certification::{Certificateur, Certification, Correspondance, FormationOnisep};
 pub use commune::{Commune, GeoPoint};
 pub use formation::{
-    ActionFormation, CertificationVisee, FormacodeIndexe, Formation, Lieu, Organisme, Session,
+    ActionFormation, CertificationVisee, ContactOffre, FormacodeIndexe, Formation, Lieu, Organisme,
+    OriginePosition, Session,
 };
 pub use metier::{
     Appellation, Classement, Competence, ContexteTravail, Importance, MacroCompetence, Metier,

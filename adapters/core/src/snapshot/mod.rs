@@ -24,10 +24,11 @@ use crate::adapter::{
     Adapter, Anomaly, PageRequest, RefreshOutcome, SearchPage, SourceHealth, SourceStatus,
 };
 use crate::clock::Clock;
-use crate::codes::CodeRome;
+use crate::codes::{CodeInsee, CodeRome};
 use crate::config::{ConfigError, SourceConfig};
 use crate::error::AdapterError;
 use crate::http::USER_AGENT;
+use crate::model::GeoPoint;
 use crate::provenance::SourceDescriptor;
 
 pub use raw::{EmbeddedFile, Fetch, FetchFuture, Origin, RawFiles};
@@ -41,6 +42,35 @@ pub struct LoadContext {
     pub descriptor: SourceDescriptor,
     /// When the raw files were fetched; stamped on every record's provenance.
     pub fetched_at: DateTime<Utc>,
+    /// Places records the source publishes without a position at their commune's centre, when the
+    /// server gives one (the communes référentiel).
+    pub geocoder: Option<Geocoder>,
+}
+
+/// The centre of a commune by its code, from another source (the communes référentiel): for records
+/// whose source gives a commune but no position.
+#[derive(Clone)]
+pub struct Geocoder(Arc<CentreLookup>);
+
+/// How a [`Geocoder`] finds a commune's centre.
+type CentreLookup = dyn Fn(&CodeInsee) -> Option<GeoPoint> + Send + Sync;
+
+impl Geocoder {
+    /// A geocoder from a lookup.
+    pub fn new(lookup: impl Fn(&CodeInsee) -> Option<GeoPoint> + Send + Sync + 'static) -> Self {
+        Self(Arc::new(lookup))
+    }
+
+    /// The centre of `commune`, if known.
+    pub fn centre(&self, commune: &CodeInsee) -> Option<GeoPoint> {
+        (self.0)(commune)
+    }
+}
+
+impl std::fmt::Debug for Geocoder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Geocoder")
+    }
 }
 
 /// A dataset parsed whole from raw files.
@@ -104,6 +134,8 @@ pub struct Snapshot<D> {
     meta: Mutex<Meta>,
     refreshing: tokio::sync::Mutex<()>,
     http: reqwest::Client,
+    geocoder: Option<Geocoder>,
+    strict: bool,
 }
 
 const DOWNLOAD_TIMEOUT: Duration = Duration::from_secs(300);
@@ -113,7 +145,7 @@ impl<D: Dataset> Snapshot<D> {
     /// first [`Snapshot::refresh`].
     pub fn new(config: &SourceConfig, clock: Clock) -> Result<Self, ConfigError> {
         let origin = config.origin(D::DESCRIPTOR.id, D::SAMPLE, false)?;
-        Ok(Self::with_origin(origin, clock))
+        Ok(Self::with_origin(origin, clock).strict(config.strict))
     }
 
     /// An empty snapshot read from `origin`.
@@ -132,7 +164,23 @@ impl<D: Dataset> Snapshot<D> {
             meta: Mutex::default(),
             refreshing: tokio::sync::Mutex::new(()),
             http,
+            geocoder: None,
+            strict: false,
         }
+    }
+
+    /// Places records published without a position at their commune's centre (see [`Geocoder`]).
+    #[must_use]
+    pub fn with_geocoder(mut self, geocoder: Geocoder) -> Self {
+        self.geocoder = Some(geocoder);
+        self
+    }
+
+    /// Strict mode: a load with any anomaly is rejected whole (the previous data keeps serving).
+    #[must_use]
+    pub fn strict(mut self, strict: bool) -> Self {
+        self.strict = strict;
+        self
     }
 
     /// The source's description.
@@ -206,6 +254,7 @@ impl<D: Dataset> Snapshot<D> {
         let ctx = LoadContext {
             descriptor: self.descriptor.clone(),
             fetched_at,
+            geocoder: self.geocoder.clone(),
         };
         // Archives are expanded and files parsed off the async threads.
         let dataset =
@@ -215,6 +264,19 @@ impl<D: Dataset> Snapshot<D> {
                     source_id: source,
                     reason: e.to_string().into(),
                 })??;
+        if self.strict
+            && let Some(first) = dataset.anomalies().first()
+        {
+            let total: usize = dataset.anomalies().iter().map(|a| a.count).sum();
+            return Err(AdapterError::invalid(
+                source,
+                first.location.clone(),
+                format!(
+                    "{} (mode strict : {total} anomalie(s), le chargement est refusé en entier)",
+                    first.problem
+                ),
+            ));
+        }
         tracing::info!(
             source,
             records = dataset.record_count(),

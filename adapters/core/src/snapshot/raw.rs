@@ -113,15 +113,33 @@ impl RawFiles {
         self.files.iter().map(|(n, _)| n.as_str())
     }
 
-    /// Replaces every ZIP archive (recognised by its signature, whatever its name: the ROME open-data
-    /// endpoint serves `RefRomeCsv.zip` from a URL ending in `/csv`) by the files it contains, named
-    /// without their folders. A corrupt archive is an error naming it and the entry at fault.
+    /// Replaces every gzip-compressed file (`offres.xml.gz`) by its content, named without `.gz`, and
+    /// every ZIP archive by the files it contains, named without their folders. Both are recognised by
+    /// their signature, whatever their name (the ROME open-data endpoint serves `RefRomeCsv.zip` from a
+    /// URL ending in `/csv`). A corrupt file is an error naming it and the entry at fault.
     pub fn expand_archives(self, source: SourceId) -> Result<Self, AdapterError> {
-        if !self.files.iter().any(|(_, b)| is_zip(b)) {
+        if !self.files.iter().any(|(_, b)| is_zip(b) || is_gzip(b)) {
             return Ok(self);
         }
         let mut files = Vec::new();
         for (name, bytes) in self.files {
+            if is_gzip(&bytes) {
+                let mut content = Vec::new();
+                std::io::Read::read_to_end(
+                    &mut flate2::read::MultiGzDecoder::new(bytes.as_ref()),
+                    &mut content,
+                )
+                .map_err(|e| {
+                    AdapterError::invalid(
+                        source,
+                        name.clone(),
+                        format!("fichier gzip illisible (tronqué ?) : {e}"),
+                    )
+                })?;
+                let plain = name.strip_suffix(".gz").unwrap_or(&name).to_owned();
+                files.push((plain, Cow::Owned(content)));
+                continue;
+            }
             if !is_zip(&bytes) {
                 files.push((name, bytes));
                 continue;
@@ -157,6 +175,10 @@ impl RawFiles {
         files.sort_by(|a, b| a.0.cmp(&b.0));
         Ok(Self { files })
     }
+}
+
+fn is_gzip(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"\x1f\x8b")
 }
 
 fn is_zip(bytes: &[u8]) -> bool {

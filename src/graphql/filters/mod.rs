@@ -1,16 +1,22 @@
 //! Search inputs (`filtre`) and their translation into adapter filters. The same input serves the root
 //! list and the list field of `Metier` restricted to the métier.
+//!
+//! Files: [`actions`] (training offers).
+
+mod actions;
+
+pub use actions::FiltreActionsFormation;
 
 use async_graphql::{Context, Enum, InputObject};
 use passerelle_core::model::GeoPoint;
 use passerelle_geo::GeoFilter;
-use passerelle_offre_info::{Autour as AutourOffre, OffreFilter};
 use passerelle_onisep::OnisepFilter;
 use passerelle_repere_metiers::RessourceFilter;
 use passerelle_rncp::RncpFilter;
 use passerelle_rome::RomeFilter;
 
 use crate::graphql::errors::{bad_input, limit_exceeded, source_error};
+use crate::graphql::metier::Rattachement;
 use crate::graphql::ressource::CategorieRessource;
 use crate::graphql::scalars::{
     CodeCfd, CodeDepartement, CodeInsee, CodeRome, Formacode, IdFormationOnisep,
@@ -75,9 +81,76 @@ impl Autour {
     }
 }
 
+/// Longest free-text search accepted, in characters.
+pub const MAX_RECHERCHE: usize = 200;
+
+/// A free-text search, trimmed; over-long ones are refused naming the rule. `argument` names it.
+pub fn check_recherche(
+    argument: &str,
+    recherche: Option<String>,
+) -> async_graphql::Result<Option<String>> {
+    match recherche {
+        Some(r) if r.chars().count() > MAX_RECHERCHE => Err(bad_input(
+            argument,
+            format!(
+                "{argument} de {} caractères : {MAX_RECHERCHE} au plus",
+                r.chars().count()
+            ),
+        )),
+        Some(r) => Ok(Some(r.trim().to_owned()).filter(|r| !r.is_empty())),
+        None => Ok(None),
+    }
+}
+
+/// The ROME codes a search asked for, widened to the V3-level fiches they detail: a ROME 4.0 detailed
+/// fiche also matches records indexed on its parent, and [`CodesRome::rattachement`] tells which is which.
+#[derive(Debug, Clone)]
+pub struct CodesRome {
+    demandes: Vec<passerelle_core::CodeRome>,
+}
+
+impl CodesRome {
+    /// The codes asked for and their parents (found through the request's loader; when the ROME source
+    /// cannot answer, the codes asked for only).
+    pub async fn widen(
+        ctx: &Context<'_>,
+        demandes: Vec<passerelle_core::CodeRome>,
+    ) -> (Self, Vec<passerelle_core::CodeRome>) {
+        let mut codes = demandes.clone();
+        match loaders(ctx)
+            .metiers
+            .load_many(demandes.iter().cloned())
+            .await
+        {
+            Ok(found) => {
+                for m in found.values() {
+                    if let Some(p) = &m.code_rome_parent
+                        && !codes.contains(p)
+                    {
+                        codes.push(p.clone());
+                    }
+                }
+            }
+            Err(e) => {
+                tracing::debug!(error = %e, "fiches parentes inconnues : codes ROME demandés seuls")
+            }
+        }
+        (Self { demandes }, codes)
+    }
+
+    /// `DIRECT` when `cited` holds a code asked for, else `VIA_FICHE_PARENTE`.
+    pub fn rattachement(&self, cited: &[passerelle_core::CodeRome]) -> Rattachement {
+        if cited.iter().any(|c| self.demandes.contains(c)) {
+            Rattachement::Direct
+        } else {
+            Rattachement::ViaFicheParente
+        }
+    }
+}
+
 /// The ROME codes of a filter, narrowed to one métier's code for the list fields of `Metier`: the same
 /// filter, restricted to the métier (a filter naming other codes then matches nothing).
-fn restrict_codes(
+pub(crate) fn restrict_codes(
     given: Option<&[CodeRome]>,
     restrict_to: Option<&passerelle_core::CodeRome>,
 ) -> Option<Vec<passerelle_core::CodeRome>> {
@@ -240,48 +313,10 @@ impl FiltreCertifications {
     }
 }
 
-/// Critères de recherche des actions de formation (tous ceux donnés doivent être vérifiés).
-#[derive(Debug, Default, InputObject)]
-pub struct FiltreActionsFormation {
-    /// Actions dont la formation est indexée sur l'un de ces codes ROME.
-    pub codes_rome: Option<Vec<CodeRome>>,
-    /// Actions dont la formation est indexée sur l'un de ces Formacodes.
-    pub formacodes: Option<Vec<Formacode>>,
-    /// Actions dont le lieu de formation est dans le rayon ; les arêtes portent alors `distanceKm`, les plus proches d'abord.
-    pub autour: Option<Autour>,
-}
-
-impl FiltreActionsFormation {
-    /// The adapter filter; `restrict_to` narrows the ROME codes to one métier's.
-    pub async fn resolve(
-        &self,
-        ctx: &Context<'_>,
-        restrict_to: Option<&passerelle_core::CodeRome>,
-    ) -> async_graphql::Result<OffreFilter> {
-        let autour = match &self.autour {
-            Some(a) => Some(
-                a.resolve(ctx, "filtre.autour")
-                    .await
-                    .map(|(centre, rayon_km)| AutourOffre { centre, rayon_km })?,
-            ),
-            None => None,
-        };
-        let codes_rome = restrict_codes(self.codes_rome.as_deref(), restrict_to);
-        Ok(OffreFilter {
-            codes_rome,
-            formacodes: self
-                .formacodes
-                .as_ref()
-                .map(|v| v.iter().map(|c| c.0.clone()).collect()),
-            autour,
-        })
-    }
-}
-
 /// Critères de recherche des ressources de découverte (tous ceux donnés doivent être vérifiés).
 #[derive(Debug, InputObject)]
 pub struct FiltreRessources {
-    /// Ressources rattachées à l'un de ces codes ROME.
+    /// Ressources rattachées à l'un de ces codes ROME ; une fiche ROME 4.0 détaillée trouve aussi les ressources rattachées à sa fiche parente de niveau V3 (l'arête le dit par `rattachement`).
     pub codes_rome: Option<Vec<CodeRome>>,
     /// Ressources de l'une de ces catégories.
     pub categories: Option<Vec<CategorieRessource>>,
@@ -313,13 +348,19 @@ impl FiltreRessources {
         &self,
         ctx: &Context<'_>,
         restrict_to: Option<&passerelle_core::CodeRome>,
-    ) -> async_graphql::Result<RessourceFilter> {
+    ) -> async_graphql::Result<(RessourceFilter, Option<CodesRome>)> {
         let autour = match &self.autour {
             Some(a) => Some(a.resolve(ctx, "filtre.autour").await?),
             None => None,
         };
-        let codes_rome = restrict_codes(self.codes_rome.as_deref(), restrict_to);
-        Ok(RessourceFilter {
+        let (codes, codes_rome) = match restrict_codes(self.codes_rome.as_deref(), restrict_to) {
+            Some(asked) => {
+                let (codes, widened) = CodesRome::widen(ctx, asked).await;
+                (Some(codes), Some(widened))
+            }
+            None => (None, None),
+        };
+        let filter = RessourceFilter {
             codes_rome,
             categories: self
                 .categories
@@ -328,7 +369,8 @@ impl FiltreRessources {
             autour,
             inclure_mobilisables: self.inclure_mobilisables,
             a_venir_le: self.a_venir.then(|| sources(ctx).clock.today()),
-        })
+        };
+        Ok((filter, codes))
     }
 }
 

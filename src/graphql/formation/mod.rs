@@ -1,18 +1,20 @@
-//! `ActionFormation`, `Formation`, `Session`, `Lieu`, `Organisme`: training offers (LHEO).
+//! `ActionFormation` and `Formation`: training offers (LHEO).
+//!
+//! Files: [`parts`] (sessions, places, bodies, contacts, codes).
+
+mod parts;
 
 use std::sync::Arc;
 
-use async_graphql::{ComplexObject, Context, Object, SimpleObject};
+use async_graphql::{Context, Object};
 
-use crate::graphql::certification::{Certification, load_certification};
 use crate::graphql::common::{Nomenclature, Provenance};
-use crate::graphql::commune::Commune;
 use crate::graphql::errors::source_error;
 use crate::graphql::metier::{Metier, load_metiers};
-use crate::graphql::scalars::{
-    CodeCertifInfo, CodeInsee, CodeRncp, CodeRome, Date, Formacode, Siret,
-};
-use crate::graphql::{loaders, sources};
+use crate::graphql::scalars::{CodeRome, Formacode};
+use crate::graphql::sources;
+
+pub use parts::{CertificationVisee, ContactOffre, FormacodeIndexe, Lieu, Organisme, Session};
 
 /// Une action de formation : où et par qui une formation est dispensée, avec ses sessions.
 #[derive(Debug, Clone)]
@@ -21,143 +23,6 @@ pub struct ActionFormation(pub Arc<passerelle_core::model::ActionFormation>);
 /// Une formation (le « quoi »), commune à ses actions.
 #[derive(Debug, Clone)]
 pub struct Formation(pub Arc<passerelle_core::model::Formation>);
-
-/// Une session d'une action de formation.
-#[derive(Debug, SimpleObject)]
-pub struct Session {
-    /// Numéro de la session.
-    pub numero: Option<String>,
-    /// Premier jour.
-    pub debut: Option<Date>,
-    /// Dernier jour.
-    pub fin: Option<Date>,
-    /// Ouverture des inscriptions (`null` si inconnue).
-    pub inscription_debut: Option<Date>,
-    /// Clôture des inscriptions.
-    pub inscription_fin: Option<Date>,
-    /// État du recrutement (ouvert, fermé, suspendu).
-    pub etat_recrutement: Option<Nomenclature>,
-}
-
-impl From<&passerelle_core::model::Session> for Session {
-    fn from(s: &passerelle_core::model::Session) -> Self {
-        Self {
-            numero: s.numero.clone(),
-            debut: s.debut.map(Date),
-            fin: s.fin.map(Date),
-            inscription_debut: s.inscription_debut.map(Date),
-            inscription_fin: s.inscription_fin.map(Date),
-            etat_recrutement: s.etat_recrutement.as_ref().map(Into::into),
-        }
-    }
-}
-
-/// Un lieu et son adresse.
-#[derive(Debug, SimpleObject)]
-#[graphql(complex)]
-pub struct Lieu {
-    /// Nom du lieu.
-    pub nom: Option<String>,
-    /// Lignes d'adresse.
-    pub adresse: Vec<String>,
-    /// Code postal.
-    pub code_postal: Option<String>,
-    /// Ville, telle que la source l'écrit.
-    pub ville: Option<String>,
-    /// Code INSEE de la commune.
-    pub code_insee: Option<CodeInsee>,
-    /// Latitude WGS84.
-    pub latitude: Option<f64>,
-    /// Longitude WGS84.
-    pub longitude: Option<f64>,
-}
-
-#[ComplexObject]
-impl Lieu {
-    /// La commune, depuis le référentiel des communes. `null` si elle y est inconnue ou si la source est indisponible.
-    async fn commune(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Commune>> {
-        let Some(code) = &self.code_insee else {
-            return Ok(None);
-        };
-        Ok(loaders(ctx)
-            .communes
-            .load_one(code.0.clone())
-            .await
-            .map_err(|e| source_error(&e))?
-            .map(Commune))
-    }
-}
-
-impl From<&passerelle_core::model::Lieu> for Lieu {
-    fn from(l: &passerelle_core::model::Lieu) -> Self {
-        Self {
-            nom: l.nom.clone(),
-            adresse: l.adresse.clone(),
-            code_postal: l.code_postal.clone(),
-            ville: l.ville.clone(),
-            code_insee: l.code_insee.clone().map(CodeInsee),
-            latitude: l.position.map(|p| p.latitude),
-            longitude: l.position.map(|p| p.longitude),
-        }
-    }
-}
-
-/// Un organisme de formation.
-#[derive(Debug, SimpleObject)]
-pub struct Organisme {
-    /// SIRET, s'il est bien formé.
-    pub siret: Option<Siret>,
-    /// Raison sociale.
-    pub raison_sociale: String,
-}
-
-impl From<&passerelle_core::model::Organisme> for Organisme {
-    fn from(o: &passerelle_core::model::Organisme) -> Self {
-        Self {
-            siret: o.siret.clone().map(Siret),
-            raison_sociale: o.raison_sociale.clone(),
-        }
-    }
-}
-
-/// Un Formacode indexant une formation.
-#[derive(Debug, SimpleObject)]
-pub struct FormacodeIndexe {
-    /// Le Formacode.
-    pub code: Formacode,
-    /// Formacode principal de la formation.
-    pub principal: bool,
-}
-
-/// Une certification préparée (RNCP et/ou Certif Info), telle que l'offre la cite.
-#[derive(Debug)]
-pub struct CertificationVisee(passerelle_core::model::CertificationVisee);
-
-/// Une certification préparée (RNCP et/ou Certif Info), telle que l'offre la cite.
-#[Object]
-impl CertificationVisee {
-    /// Numéro RNCP.
-    async fn rncp(&self) -> Option<CodeRncp> {
-        self.0.rncp.clone().map(CodeRncp)
-    }
-    /// Numéro Certif Info.
-    async fn certif_info(&self) -> Option<CodeCertifInfo> {
-        self.0.certif_info.clone().map(CodeCertifInfo)
-    }
-    /// La certification dans le référentiel (RNCP, table de passage), trouvée par son numéro RNCP, à défaut Certif Info ; `null` si le référentiel ne la connaît pas ou si sa source est indisponible (avec une erreur dans ce cas).
-    async fn certification(
-        &self,
-        ctx: &Context<'_>,
-    ) -> async_graphql::Result<Option<Certification>> {
-        use passerelle_rncp::CleCertification;
-        let key = match (&self.0.rncp, &self.0.certif_info) {
-            (Some(r), _) => CleCertification::Rncp(r.clone()),
-            (None, Some(c)) => CleCertification::CertifInfo(c.clone()),
-            (None, None) => return Ok(None),
-        };
-        load_certification(ctx, key).await
-    }
-}
 
 /// Une formation (le « quoi »), commune à ses actions.
 #[Object]
@@ -234,6 +99,33 @@ impl Formation {
     async fn organisme_responsable(&self) -> Option<Organisme> {
         self.0.organisme_responsable.as_ref().map(Into::into)
     }
+    /// Type de parcours (en groupe, individualisé, modularisé, mixte).
+    async fn parcours(&self) -> Option<Nomenclature> {
+        self.0.parcours.as_ref().map(Into::into)
+    }
+    /// Objectif général (certification, professionnalisation, perfectionnement…).
+    async fn objectif_general(&self) -> Option<Nomenclature> {
+        self.0.objectif_general.as_ref().map(Into::into)
+    }
+    /// Contact de la formation, tel que publié.
+    async fn contact(&self) -> Option<ContactOffre> {
+        self.0.contact.as_ref().map(Into::into)
+    }
+    /// Les actions de cette formation, par numéro. Modes snapshot et échantillon (SOURCE_UNSUPPORTED en mode http). `null` si la source Offre Info est indisponible.
+    async fn actions(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<Vec<ActionFormation>>> {
+        let found = sources(ctx)
+            .offre_info
+            .formation(&self.0.numero)
+            .map_err(|e| source_error(&e))?;
+        Ok(Some(
+            found
+                .map(|(_, actions)| actions.into_iter().map(ActionFormation).collect())
+                .unwrap_or_default(),
+        ))
+    }
 }
 
 /// Une action de formation : où et par qui une formation est dispensée, avec ses sessions.
@@ -282,6 +174,50 @@ impl ActionFormation {
     /// Au moins une session est éligible au CPF.
     async fn eligible_cpf(&self) -> bool {
         self.0.eligible_cpf
+    }
+    /// Heures en centre.
+    async fn nombre_heures_centre(&self) -> Option<u32> {
+        self.0.nombre_heures_centre
+    }
+    /// Heures en entreprise.
+    async fn nombre_heures_entreprise(&self) -> Option<u32> {
+        self.0.nombre_heures_entreprise
+    }
+    /// Entrées et sorties (à dates fixes, permanentes).
+    async fn modalites_entrees_sorties(&self) -> Option<Nomenclature> {
+        self.0.modalites_entrees_sorties.as_ref().map(Into::into)
+    }
+    /// Modalités de recrutement, telles que publiées.
+    async fn modalites_recrutement(&self) -> Option<&str> {
+        self.0.modalites_recrutement.as_deref()
+    }
+    /// Conditions spécifiques d'accès, telles que publiées.
+    async fn conditions_specifiques(&self) -> Option<&str> {
+        self.0.conditions_specifiques.as_deref()
+    }
+    /// Accessibilité aux personnes handicapées, telle que publiée.
+    async fn acces_handicapes(&self) -> Option<&str> {
+        self.0.acces_handicapes.as_deref()
+    }
+    /// Restauration, telle que publiée.
+    async fn restauration(&self) -> Option<&str> {
+        self.0.restauration.as_deref()
+    }
+    /// Hébergement, tel que publié.
+    async fn hebergement(&self) -> Option<&str> {
+        self.0.hebergement.as_deref()
+    }
+    /// Transport, tel que publié.
+    async fn transport(&self) -> Option<&str> {
+        self.0.transport.as_deref()
+    }
+    /// Langue d'enseignement.
+    async fn langue(&self) -> Option<&str> {
+        self.0.langue.as_deref()
+    }
+    /// Contact chez l'organisme formateur, tel que publié.
+    async fn contact(&self) -> Option<ContactOffre> {
+        self.0.contact.as_ref().map(Into::into)
     }
     /// Sessions, par date de début.
     async fn sessions(

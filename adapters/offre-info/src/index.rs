@@ -1,0 +1,312 @@
+//! The offers held in memory and their indexes: by code (ROME, Formacode, RNCP, Certif Info,
+//! département), a spatial R*-tree of the places, and a word index of the titles and objectives.
+//!
+//! A search takes its candidates from the indexes of the criteria given (a union within a criterion,
+//! an intersection across criteria), from the R*-tree for `autour` (points on the unit sphere, so that
+//! the straight-line distance is monotonic with the great-circle distance and a radius is one ball
+//! query), and from the word index for `recherche`; the criteria without an index (session dates, CPF,
+//! levels, teaching mode, recruitment) are checked on the candidates. Order: nearest first around a
+//! place, else best title match for a `recherche`, else by action number.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use passerelle_core::adapter::{Hit, PageRequest, SearchPage};
+use passerelle_core::model::{ActionFormation, Formation, GeoPoint};
+use passerelle_core::search::{Entry, SearchIndex};
+use passerelle_core::{CodeCertifInfo, CodeRncp, CodeRome, Formacode};
+use rstar::RTree;
+use rstar::primitives::GeomWithData;
+
+use crate::{FormationActions, OffreFilter};
+
+type Point = GeomWithData<[f64; 3], u32>;
+
+/// A point on the sphere of radius [`GeoPoint::EARTH_RADIUS_KM`].
+fn cartesian(p: &GeoPoint) -> [f64; 3] {
+    let (lat, lon) = (p.latitude.to_radians(), p.longitude.to_radians());
+    let r = GeoPoint::EARTH_RADIUS_KM;
+    [
+        r * lat.cos() * lon.cos(),
+        r * lat.cos() * lon.sin(),
+        r * lat.sin(),
+    ]
+}
+
+/// The straight-line distance between two points of the sphere `km` apart along it.
+fn chord(km: f64) -> f64 {
+    let r = GeoPoint::EARTH_RADIUS_KM;
+    2.0 * r * (km.min(std::f64::consts::PI * r) / (2.0 * r)).sin()
+}
+
+/// The actions, their formations and indexes.
+#[derive(Debug, Default)]
+pub(crate) struct OffreIndex {
+    /// By action number.
+    pub actions: Vec<Arc<ActionFormation>>,
+    by_numero: HashMap<String, u32>,
+    formations: HashMap<String, (Arc<Formation>, Vec<u32>)>,
+    by_rome: HashMap<CodeRome, Vec<u32>>,
+    by_formacode: HashMap<Formacode, Vec<u32>>,
+    by_rncp: HashMap<CodeRncp, Vec<u32>>,
+    by_certif_info: HashMap<CodeCertifInfo, Vec<u32>>,
+    by_departement: HashMap<String, Vec<u32>>,
+    tree: RTree<Point>,
+    /// Titles (primary) and objectives (secondary); `labels[i]` is the formation of entry `i`.
+    words: SearchIndex,
+    labels: Vec<String>,
+}
+
+fn push<K: std::hash::Hash + Eq>(map: &mut HashMap<K, Vec<u32>>, key: K, id: u32) {
+    let ids = map.entry(key).or_default();
+    if ids.last() != Some(&id) {
+        ids.push(id);
+    }
+}
+
+/// A sorted set of ids, the union of several sorted lists.
+fn union<'a>(lists: impl Iterator<Item = &'a Vec<u32>>) -> Vec<u32> {
+    let mut all: Vec<u32> = lists.flatten().copied().collect();
+    all.sort_unstable();
+    all.dedup();
+    all
+}
+
+fn intersect(a: Vec<u32>, b: &[u32]) -> Vec<u32> {
+    a.into_iter()
+        .filter(|x| b.binary_search(x).is_ok())
+        .collect()
+}
+
+impl OffreIndex {
+    /// Indexes `actions` (keyed by number; the last of duplicates was kept by the caller).
+    pub fn new(actions: BTreeMap<String, Arc<ActionFormation>>) -> Self {
+        let mut ix = Self::default();
+        let mut points = Vec::new();
+        for (i, (numero, a)) in actions.into_iter().enumerate() {
+            let id = u32::try_from(i).unwrap_or(u32::MAX);
+            ix.by_numero.insert(numero, id);
+            let f = &a.formation;
+            ix.formations
+                .entry(f.numero.clone())
+                .or_insert_with(|| (Arc::clone(f), Vec::new()))
+                .1
+                .push(id);
+            for c in &f.codes_rome {
+                push(&mut ix.by_rome, c.clone(), id);
+            }
+            for c in &f.formacodes {
+                push(&mut ix.by_formacode, c.code.clone(), id);
+            }
+            for c in &f.certifications {
+                if let Some(r) = &c.rncp {
+                    push(&mut ix.by_rncp, r.clone(), id);
+                }
+                if let Some(ci) = &c.certif_info {
+                    push(&mut ix.by_certif_info, ci.clone(), id);
+                }
+            }
+            if let Some(d) = a.departement() {
+                push(&mut ix.by_departement, d.to_owned(), id);
+            }
+            if let Some(p) = a.position() {
+                points.push(Point::new(cartesian(&p), id));
+            }
+            ix.actions.push(a);
+        }
+        ix.tree = RTree::bulk_load(points);
+        let mut entries = Vec::new();
+        let mut numbers: Vec<&String> = ix.formations.keys().collect();
+        numbers.sort();
+        for numero in numbers {
+            let f = &ix.formations[numero].0;
+            entries.push(Entry::new(&f.intitule, true, false));
+            ix.labels.push(numero.clone());
+            if let Some(o) = &f.objectif {
+                entries.push(Entry::new(o, false, false));
+                ix.labels.push(numero.clone());
+            }
+        }
+        ix.words = SearchIndex::new(entries);
+        ix
+    }
+
+    /// The action numbered `numero`.
+    pub fn action(&self, numero: &str) -> Option<Arc<ActionFormation>> {
+        self.by_numero
+            .get(numero)
+            .map(|&i| Arc::clone(&self.actions[i as usize]))
+    }
+
+    /// The formation numbered `numero`, with its actions by number.
+    pub fn formation(&self, numero: &str) -> Option<FormationActions> {
+        self.formations.get(numero).map(|(f, ids)| {
+            (
+                Arc::clone(f),
+                ids.iter()
+                    .map(|&i| Arc::clone(&self.actions[i as usize]))
+                    .collect(),
+            )
+        })
+    }
+
+    /// Number of formations.
+    pub fn formation_count(&self) -> usize {
+        self.formations.len()
+    }
+
+    /// The candidates of the indexed code criteria, sorted; `None` when no such criterion is given.
+    fn candidates(&self, f: &OffreFilter) -> Option<Vec<u32>> {
+        let mut sets: Vec<Vec<u32>> = Vec::new();
+        if let Some(codes) = &f.codes_rome {
+            sets.push(union(codes.iter().filter_map(|c| self.by_rome.get(c))));
+        }
+        if let Some(codes) = &f.formacodes {
+            sets.push(union(codes.iter().filter_map(|c| self.by_formacode.get(c))));
+        }
+        if let Some(codes) = &f.rncp {
+            sets.push(union(codes.iter().filter_map(|c| self.by_rncp.get(c))));
+        }
+        if let Some(codes) = &f.certif_info {
+            sets.push(union(
+                codes.iter().filter_map(|c| self.by_certif_info.get(c)),
+            ));
+        }
+        if let Some(codes) = &f.departements {
+            sets.push(union(
+                codes
+                    .iter()
+                    .filter_map(|c| self.by_departement.get(c.as_str())),
+            ));
+        }
+        sets.sort_by_key(Vec::len);
+        let mut sets = sets.into_iter();
+        let first = sets.next()?;
+        Some(sets.fold(first, |acc, s| intersect(acc, &s)))
+    }
+
+    /// The criteria without an index.
+    fn accepts(&self, a: &ActionFormation, f: &OffreFilter) -> bool {
+        let starts = |d: Option<NaiveDate>| {
+            d.is_some_and(|d| {
+                f.sessions_debut.is_none_or(|(du, au)| {
+                    du.is_none_or(|du| d >= du) && au.is_none_or(|au| d <= au)
+                })
+            })
+        };
+        (f.sessions_debut.is_none() || a.sessions.iter().any(|s| starts(s.debut)))
+            && f.eligible_cpf.is_none_or(|cpf| a.eligible_cpf == cpf)
+            && f.niveaux_sortie.as_ref().is_none_or(|n| {
+                a.formation
+                    .niveau_sortie
+                    .as_ref()
+                    .is_some_and(|s| n.contains(&s.code))
+            })
+            && f.modalites_enseignement.as_ref().is_none_or(|m| {
+                a.modalites_enseignement
+                    .as_ref()
+                    .is_some_and(|x| m.contains(&x.code))
+            })
+            && f.recrutement_ouvert.is_none_or(|open| {
+                a.sessions
+                    .iter()
+                    .any(|s| s.etat_recrutement.as_ref().is_some_and(|e| e.code == "1"))
+                    == open
+            })
+    }
+
+    /// The actions matching `filter`, in the documented order, paged.
+    pub fn search(
+        &self,
+        filter: &OffreFilter,
+        page: PageRequest,
+    ) -> SearchPage<Arc<ActionFormation>> {
+        let candidates = self.candidates(filter);
+        let allowed = |id: u32| {
+            candidates
+                .as_ref()
+                .is_none_or(|c| c.binary_search(&id).is_ok())
+                && self.accepts(&self.actions[id as usize], filter)
+        };
+        // Relevance of each action for a `recherche`: the rank of its formation's best label.
+        let ranked: Option<HashMap<u32, usize>> = filter
+            .recherche
+            .as_deref()
+            .filter(|q| !q.trim().is_empty())
+            .map(|q| {
+                let mut rank = HashMap::new();
+                for (r, found) in self.words.search(q).into_iter().enumerate() {
+                    if let Some((_, ids)) = self.formations.get(&self.labels[found.entry]) {
+                        for &id in ids {
+                            rank.entry(id).or_insert(r);
+                        }
+                    }
+                }
+                rank
+            });
+        let matches = |id: u32| ranked.as_ref().is_none_or(|r| r.contains_key(&id)) && allowed(id);
+        let hits: Vec<Hit<Arc<ActionFormation>>> = match &filter.autour {
+            Some(autour) => {
+                let centre = cartesian(&autour.centre);
+                let reach = chord(autour.rayon_km);
+                let mut near: Vec<(f64, u32)> = self
+                    .tree
+                    .locate_within_distance(centre, reach * reach)
+                    .filter(|p| matches(p.data))
+                    .filter_map(|p| {
+                        let a = &self.actions[p.data as usize];
+                        let d = a.position()?.distance_km(&autour.centre);
+                        (d <= autour.rayon_km).then_some((d, p.data))
+                    })
+                    .collect();
+                near.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+                near.into_iter()
+                    .map(|(d, id)| Hit {
+                        record: Arc::clone(&self.actions[id as usize]),
+                        distance_km: Some(d),
+                    })
+                    .collect()
+            }
+            None => {
+                let mut ids: Vec<u32> = match (&ranked, &candidates) {
+                    (Some(r), _) => r.keys().copied().filter(|&id| allowed(id)).collect(),
+                    (None, Some(c)) => c.iter().copied().filter(|&id| allowed(id)).collect(),
+                    (None, None) => (0..self.actions.len())
+                        .map(|i| u32::try_from(i).unwrap_or(u32::MAX))
+                        .filter(|&id| allowed(id))
+                        .collect(),
+                };
+                match &ranked {
+                    Some(r) => ids.sort_by_key(|id| (r[id], *id)),
+                    None => ids.sort_unstable(),
+                }
+                ids.into_iter()
+                    .map(|id| Hit::new(Arc::clone(&self.actions[id as usize])))
+                    .collect()
+            }
+        };
+        page.slice(hits)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chords_are_monotonic_with_distances() {
+        let lyon = GeoPoint::new(45.7578, 4.8320).unwrap();
+        let grenoble = GeoPoint::new(45.1885, 5.7245).unwrap();
+        let d = lyon.distance_km(&grenoble);
+        let [x1, y1, z1] = cartesian(&lyon);
+        let [x2, y2, z2] = cartesian(&grenoble);
+        let straight = ((x1 - x2).powi(2) + (y1 - y2).powi(2) + (z1 - z2).powi(2)).sqrt();
+        assert!(
+            (straight - chord(d)).abs() < 1e-6,
+            "{straight} {}",
+            chord(d)
+        );
+        assert!(chord(d - 1.0) < straight && straight < chord(d + 1.0));
+    }
+}
