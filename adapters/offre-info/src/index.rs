@@ -23,6 +23,10 @@ use crate::{FormationActions, OffreFilter};
 
 type Point = GeomWithData<[f64; 3], u32>;
 
+/// Below this many candidates from the code indexes, a search around a place checks their distances
+/// one by one instead of walking the R*-tree.
+const SCAN_BELOW: usize = 4096;
+
 /// A point on the sphere of radius [`GeoPoint::EARTH_RADIUS_KM`].
 fn cartesian(p: &GeoPoint) -> [f64; 3] {
     let (lat, lon) = (p.latitude.to_radians(), p.longitude.to_radians());
@@ -248,25 +252,49 @@ impl OffreIndex {
         let matches = |id: u32| ranked.as_ref().is_none_or(|r| r.contains_key(&id)) && allowed(id);
         let hits: Vec<Hit<Arc<ActionFormation>>> = match &filter.autour {
             Some(autour) => {
-                let centre = cartesian(&autour.centre);
-                let reach = chord(autour.rayon_km);
-                let mut near: Vec<(f64, u32)> = self
-                    .tree
-                    .locate_within_distance(centre, reach * reach)
-                    .filter(|p| matches(p.data))
-                    .filter_map(|p| {
-                        let a = &self.actions[p.data as usize];
-                        let d = a.position()?.distance_km(&autour.centre);
-                        (d <= autour.rayon_km).then_some((d, p.data))
-                    })
-                    .collect();
-                near.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-                near.into_iter()
+                let within = |id: u32| {
+                    let d = self.actions[id as usize]
+                        .position()?
+                        .distance_km(&autour.centre);
+                    (d <= autour.rayon_km).then_some((d, id))
+                };
+                // A selective code criterion is cheaper to scan than the tree's ball.
+                let mut near: Vec<(f64, u32)> = match &candidates {
+                    Some(c) if c.len() <= SCAN_BELOW => c
+                        .iter()
+                        .copied()
+                        .filter(|&id| matches(id))
+                        .filter_map(within)
+                        .collect(),
+                    _ => {
+                        let reach = chord(autour.rayon_km);
+                        self.tree
+                            .locate_within_distance(cartesian(&autour.centre), reach * reach)
+                            .map(|p| p.data)
+                            .filter(|&id| matches(id))
+                            .filter_map(within)
+                            .collect()
+                    }
+                };
+                // Only the requested page needs ordering: the rest only counts.
+                let total = near.len();
+                let order =
+                    |a: &(f64, u32), b: &(f64, u32)| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1));
+                let end = page.offset.saturating_add(page.limit).min(total);
+                if end < total {
+                    near.select_nth_unstable_by(end, order);
+                    near.truncate(end);
+                }
+                near.sort_unstable_by(order);
+                let hits = near
+                    .into_iter()
+                    .skip(page.offset)
                     .map(|(d, id)| Hit {
                         record: Arc::clone(&self.actions[id as usize]),
                         distance_km: Some(d),
                     })
-                    .collect()
+                    .collect();
+                return SearchPage { total, hits };
             }
             None => {
                 let mut ids: Vec<u32> = match (&ranked, &candidates) {

@@ -185,16 +185,23 @@ pub(crate) fn is_lheo(name: &str) -> bool {
 }
 
 /// Calls `unknown(path, node)` for every element of `node`'s tree that LHEO does not define (the
-/// content of `<extras>` aside), with its path from `node`.
+/// content of `<extras>` aside), with its path from `node`. Paths are built only for those.
 pub(crate) fn check(node: &Node, path: &str, unknown: &mut impl FnMut(&str, &Node)) {
+    let mut stack = vec![path];
+    walk(node, &mut stack, unknown);
+}
+
+fn walk<'a>(node: &'a Node, stack: &mut Vec<&'a str>, unknown: &mut impl FnMut(&str, &Node)) {
     for child in &node.children {
-        let child_path = format!("{path}/{}", child.name);
         if !is_lheo(&child.name) {
-            unknown(&child_path, child);
-            continue;
-        }
-        if child.name != "extras" {
-            check(child, &child_path, unknown);
+            let mut path = stack.join("/");
+            path.push('/');
+            path.push_str(&child.name);
+            unknown(&path, child);
+        } else if child.name != "extras" && !child.children.is_empty() {
+            stack.push(&child.name);
+            walk(child, stack, unknown);
+            stack.pop();
         }
     }
 }
