@@ -5,12 +5,13 @@ use std::sync::Arc;
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 use chrono::{DateTime, FixedOffset};
 use passerelle_core::model as m;
+use passerelle_core::{Adapter, PageRequest};
 
 use crate::graphql::common::Provenance;
 use crate::graphql::errors::source_error;
 use crate::graphql::formation::Lieu;
 use crate::graphql::metier::{Metier, load_metiers};
-use crate::graphql::scalars::{CodeRome, Siret};
+use crate::graphql::scalars::{CodeRome, Date, Siret};
 use crate::graphql::{loaders, sources};
 
 /// Les six catégories de la charte Repère Métiers.
@@ -81,8 +82,37 @@ pub enum Public {
     ProfessionnelsOrientation,
     /// Parents.
     Parents,
-    /// Tout public.
+    /// Tout public (grand public).
     ToutPublic,
+    /// Professionnels, de tous secteurs.
+    Professionnels,
+    /// Jeunes.
+    Jeunes,
+    /// Adultes.
+    Adultes,
+    /// Groupes scolaires (une classe et ses enseignants).
+    GroupesScolaires,
+}
+
+impl From<Public> for m::Public {
+    fn from(p: Public) -> Self {
+        match p {
+            Public::Collegiens => Self::Collegiens,
+            Public::Lyceens => Self::Lyceens,
+            Public::Etudiants => Self::Etudiants,
+            Public::Apprentis => Self::Apprentis,
+            Public::DemandeursEmploi => Self::DemandeursEmploi,
+            Public::Salaries => Self::Salaries,
+            Public::Enseignants => Self::Enseignants,
+            Public::ProfessionnelsOrientation => Self::ProfessionnelsOrientation,
+            Public::Parents => Self::Parents,
+            Public::ToutPublic => Self::ToutPublic,
+            Public::Professionnels => Self::Professionnels,
+            Public::Jeunes => Self::Jeunes,
+            Public::Adultes => Self::Adultes,
+            Public::GroupesScolaires => Self::GroupesScolaires,
+        }
+    }
 }
 
 impl From<m::Public> for Public {
@@ -98,6 +128,10 @@ impl From<m::Public> for Public {
             m::Public::ProfessionnelsOrientation => Self::ProfessionnelsOrientation,
             m::Public::Parents => Self::Parents,
             m::Public::ToutPublic => Self::ToutPublic,
+            m::Public::Professionnels => Self::Professionnels,
+            m::Public::Jeunes => Self::Jeunes,
+            m::Public::Adultes => Self::Adultes,
+            m::Public::GroupesScolaires => Self::GroupesScolaires,
         }
     }
 }
@@ -119,6 +153,16 @@ impl From<m::Modalite> for Modalite {
             m::Modalite::Individuel => Self::Individuel,
             m::Modalite::Groupe => Self::Groupe,
             m::Modalite::IndividuelEtGroupe => Self::IndividuelEtGroupe,
+        }
+    }
+}
+
+impl From<Modalite> for m::Modalite {
+    fn from(v: Modalite) -> Self {
+        match v {
+            Modalite::Individuel => Self::Individuel,
+            Modalite::Groupe => Self::Groupe,
+            Modalite::IndividuelEtGroupe => Self::IndividuelEtGroupe,
         }
     }
 }
@@ -175,6 +219,29 @@ pub struct Creneau {
     pub debut: DateTime<FixedOffset>,
     /// Fin.
     pub fin: Option<DateTime<FixedOffset>>,
+    /// Horaires, tels que publiés (ex. « 9 h – 17 h »).
+    pub horaires: Option<String>,
+}
+
+impl From<&m::Creneau> for Creneau {
+    fn from(c: &m::Creneau) -> Self {
+        Self {
+            debut: c.debut,
+            fin: c.fin,
+            horaires: c.horaires.clone(),
+        }
+    }
+}
+
+/// Ce vers quoi mène un lien.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+pub enum TypeLien {
+    /// Une page web.
+    Page,
+    /// Une vidéo.
+    Video,
+    /// Un document.
+    Document,
 }
 
 /// Un lien.
@@ -184,6 +251,18 @@ pub struct Lien {
     pub url: String,
     /// Libellé.
     pub libelle: String,
+    /// Ce vers quoi il mène.
+    #[graphql(name = "type")]
+    pub type_lien: TypeLien,
+}
+
+/// Accessibilité aux personnes handicapées, telle que l'opérateur la déclare.
+#[derive(Debug, SimpleObject)]
+pub struct Accessibilite {
+    /// Accessible aux personnes handicapées.
+    pub handicap: Option<bool>,
+    /// Précisions.
+    pub description: Option<String>,
 }
 
 /// Contact de l'opérateur, publié seulement avec son consentement.
@@ -204,6 +283,15 @@ pub struct Contact {
 /// Une ressource de découverte des métiers publiée sur Repère Métiers (après modération).
 #[derive(Debug, Clone)]
 pub struct Ressource(pub Arc<m::Ressource>);
+
+impl Ressource {
+    /// The next slot (not ended before today), else the last one.
+    fn prochain(&self, ctx: &Context<'_>) -> Option<&m::Creneau> {
+        let today = sources(ctx).clock.today();
+        passerelle_repere_metiers::premier_creneau(&self.0, Some(today), None)
+            .or_else(|| self.0.dates.last())
+    }
+}
 
 /// Une ressource de découverte des métiers publiée sur Repère Métiers (après modération).
 #[Object]
@@ -249,16 +337,21 @@ impl Ressource {
     async fn tarif(&self) -> Option<&str> {
         self.0.tarif.as_deref()
     }
+    /// Sous-type dans la catégorie (ex. salon, visite_entreprise, quiz), selon le vocabulaire du format d'export.
+    async fn sous_type(&self) -> Option<&str> {
+        self.0.sous_type.as_deref()
+    }
     /// Dates, dans l'ordre.
     async fn dates(&self) -> Vec<Creneau> {
-        self.0
-            .dates
-            .iter()
-            .map(|c| Creneau {
-                debut: c.debut,
-                fin: c.fin,
-            })
-            .collect()
+        self.0.dates.iter().map(Creneau::from).collect()
+    }
+    /// Début du prochain créneau (le premier qui ne finit pas avant la date du jour du serveur), à défaut du dernier créneau ; `null` sans date.
+    async fn debut(&self, ctx: &Context<'_>) -> Option<DateTime<FixedOffset>> {
+        self.prochain(ctx).map(|c| c.debut)
+    }
+    /// Fin du même créneau que `debut`.
+    async fn fin(&self, ctx: &Context<'_>) -> Option<DateTime<FixedOffset>> {
+        self.prochain(ctx).and_then(|c| c.fin)
     }
     /// Encore à venir (sans date, ou une date pas encore passée) selon la date du jour du serveur.
     async fn a_venir(&self, ctx: &Context<'_>) -> bool {
@@ -271,6 +364,21 @@ impl Ressource {
     /// Mobilisable partout dans la région plutôt qu'en un lieu fixe.
     async fn mobilisable_en_region(&self) -> bool {
         self.0.mobilisable_en_region
+    }
+    /// Pour une ressource mobilisable en région : les départements où elle peut venir.
+    async fn departements_couverts(&self) -> Vec<String> {
+        self.0
+            .departements_couverts
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
+    /// Accessibilité aux personnes handicapées, telle que déclarée.
+    async fn accessibilite(&self) -> Option<Accessibilite> {
+        self.0.accessibilite.as_ref().map(|a| Accessibilite {
+            handicap: a.handicap,
+            description: a.description.clone(),
+        })
     }
     /// Codes ROME des métiers que la ressource fait découvrir.
     async fn codes_rome(&self) -> Vec<CodeRome> {
@@ -288,6 +396,11 @@ impl Ressource {
             .map(|l| Lien {
                 url: l.url.clone(),
                 libelle: l.libelle.clone(),
+                type_lien: match l.type_lien {
+                    m::TypeLien::Page => TypeLien::Page,
+                    m::TypeLien::Video => TypeLien::Video,
+                    m::TypeLien::Document => TypeLien::Document,
+                },
             })
             .collect()
     }
@@ -316,9 +429,35 @@ impl Ressource {
             .map_err(|e| source_error(&e))?
             .map(Ressource))
     }
+    /// Les temps forts de cet événement régional (publications distinctes qui y sont rattachées), par date. `null` si la source Repère Métiers est indisponible.
+    async fn sous_evenements(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<Vec<Ressource>>> {
+        let filter = passerelle_repere_metiers::RessourceFilter {
+            parent_id: Some(self.0.id.clone()),
+            ..Default::default()
+        };
+        let found = sources(ctx)
+            .repere_metiers
+            .search(&filter, PageRequest::ALL)
+            .await
+            .map_err(|e| source_error(&e))?;
+        Ok(Some(
+            found
+                .hits
+                .into_iter()
+                .map(|h| Ressource(h.record))
+                .collect(),
+        ))
+    }
     /// Dernière mise à jour chez le producteur.
     async fn mis_a_jour_le(&self) -> DateTime<FixedOffset> {
         self.0.mis_a_jour_le
+    }
+    /// Date de publication par la modération.
+    async fn publiee_le(&self) -> Option<Date> {
+        self.0.publiee_le.map(Date)
     }
     /// Provenance.
     async fn provenance(&self) -> Provenance {

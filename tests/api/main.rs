@@ -13,6 +13,7 @@ mod graphql_http;
 mod offres;
 mod playground;
 mod query;
+mod ressources;
 mod rome;
 mod schema;
 mod sources;

@@ -288,13 +288,13 @@ async fn personal_contacts_follow_consent() {
     let app = spawn_app().await;
     let (_, body) = app
         .query(
-            "{ ressources(first: 100) { totalCount nodes { id contact { nom } } } }",
+            r#"{ ressources(filtre: { du: "2020-01-01" }, first: 100) { totalCount nodes { id contact { nom } } } }"#,
             json!({}),
         )
         .await;
     let nodes = body["data"]["ressources"]["nodes"].as_array().unwrap();
     assert_eq!(
-        body["data"]["ressources"]["totalCount"], 22,
+        body["data"]["ressources"]["totalCount"], 37,
         "unpublished resources are never served"
     );
     let sample: Value = serde_json::from_str(include_str!(

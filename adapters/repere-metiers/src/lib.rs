@@ -1,11 +1,15 @@
 //! Adaptateur Repère Métiers (Région Auvergne-Rhône-Alpes, Via Compétences): discovery resources.
 //!
-//! - **Upstream**: no public export exists; passerelle defines the JSON export format documented in this
-//!   crate's `README.md` (fields from the platform's publication charter).
-//! - **Modes**: `sample` (the resources in `sample/`, written for passerelle), `snapshot` (`path` or `url`).
+//! - **Upstream**: no public export exists; passerelle defines the export format documented in this
+//!   crate's `README.md` and `schema/` (fields from the platform's publication charter), in JSON, NDJSON
+//!   and CSV.
+//! - **Modes**: `sample` (the resources in `sample/`, written for passerelle), `snapshot` (`path` or `url`,
+//!   a feed polled with conditional GET).
 //! - **Rules**: invalid records are skipped and reported (id, field, rule); only published resources are
-//!   served; an operator's contact only with its consent.
-//! - **Records**: one [`Ressource`](passerelle_core::model::Ressource) per published resource, keyed by id.
+//!   served; an operator's contact only with its consent — a contact without consent is dropped when the
+//!   record is read and never reaches memory, an answer or an error message.
+//! - **Records**: one [`Ressource`](passerelle_core::model::Ressource) per published resource, keyed by id,
+//!   searched in a neutral order (date, then distance or title; never by operator).
 
 mod mapping;
 mod snapshot;
@@ -16,9 +20,15 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use passerelle_core::adapter::{Hit, PageRequest, SearchPage};
 use passerelle_core::config::SourceConfig;
-use passerelle_core::model::{CategorieRessource, GeoPoint, Ressource};
+use passerelle_core::model::{CategorieRessource, Creneau, GeoPoint, Modalite, Public, Ressource};
+use passerelle_core::search::{Entry, SearchIndex};
 use passerelle_core::snapshot::{Dataset, EmbeddedFile, Indexed, LoadContext, RawFiles, Snapshot};
-use passerelle_core::{AdapterError, Anomaly, CodeRome, Provenance, SourceDescriptor};
+use passerelle_core::text::fold;
+use passerelle_core::{
+    AdapterError, Anomaly, CodeDepartement, CodeRome, Provenance, SourceDescriptor,
+};
+
+pub use mapping::{DEPARTEMENTS_REGION, sous_types};
 
 /// Source id.
 pub const SOURCE: &str = "repere-metiers";
@@ -45,6 +55,11 @@ pub type RepereMetiersConfig = SourceConfig;
 #[derive(Debug)]
 pub struct RepereData {
     ressources: BTreeMap<String, Arc<Ressource>>,
+    /// The same resources, in id order, for the word index.
+    ordre: Vec<Arc<Ressource>>,
+    /// Titles (primary) and descriptions (secondary); `labels[i]` is the position in `ordre` of entry `i`.
+    index: SearchIndex,
+    labels: Vec<usize>,
     version: Option<String>,
     anomalies: Vec<Anomaly>,
 }
@@ -62,8 +77,20 @@ impl Dataset for RepereData {
         });
         let provenance = Provenance::new(&ctx.descriptor, version.clone(), ctx.fetched_at);
         let (ressources, anomalies) = mapping::build(name, doc.ressources, &provenance);
+        let ordre: Vec<Arc<Ressource>> = ressources.values().cloned().collect();
+        let mut entries = Vec::new();
+        let mut labels = Vec::new();
+        for (i, r) in ordre.iter().enumerate() {
+            entries.push(Entry::new(&r.titre, true, false));
+            labels.push(i);
+            entries.push(Entry::new(&r.description, false, false));
+            labels.push(i);
+        }
         Ok(Self {
             ressources,
+            ordre,
+            index: SearchIndex::new(entries),
+            labels,
             version,
             anomalies,
         })
@@ -95,13 +122,26 @@ pub struct RessourceFilter {
     pub codes_rome: Option<Vec<CodeRome>>,
     /// Resources of one of these categories.
     pub categories: Option<Vec<CategorieRessource>>,
+    /// Resources in one of these départements: their place's, or one they cover when mobilisable.
+    pub departements: Option<Vec<CodeDepartement>>,
     /// Resources with a place within the radius (km) of the point, or mobilisable anywhere in the region
-    /// when `inclure_mobilisables` holds. Hits with a place carry their distance and come nearest first.
+    /// when `inclure_mobilisables` holds. Hits with a place carry their distance.
     pub autour: Option<(GeoPoint, f64)>,
     /// With `autour`: also include resources mobilisable anywhere in the region.
     pub inclure_mobilisables: bool,
-    /// Only resources with no date or with a date ending on or after this day.
-    pub a_venir_le: Option<NaiveDate>,
+    /// Dated resources with a slot in this window (a slot ending on or after `.0`, starting on or before
+    /// `.1`); resources without dates always match.
+    pub periode: Option<(Option<NaiveDate>, Option<NaiveDate>)>,
+    /// Resources for one of these audiences.
+    pub publics: Option<Vec<Public>>,
+    /// Resources with this modality (`IndividuelEtGroupe` matches both others).
+    pub modalite: Option<Modalite>,
+    /// Free (or not) resources.
+    pub gratuit: Option<bool>,
+    /// Words of the title or description.
+    pub recherche: Option<String>,
+    /// The notable parts of this regional event (the resources whose `parent_id` it is).
+    pub parent_id: Option<String>,
 }
 
 /// The Repère Métiers adapter: the published resources held in memory (`sample` and `snapshot` modes).
@@ -109,10 +149,65 @@ pub type RepereMetiersAdapter = Snapshot<RepereData>;
 
 /// Whether a resource still has something to come on `day` (or has no date at all).
 pub fn a_venir(r: &Ressource, day: NaiveDate) -> bool {
+    dans_periode(r, Some(day), None)
+}
+
+/// Whether a resource has a slot in the window (or has no date at all).
+pub fn dans_periode(r: &Ressource, du: Option<NaiveDate>, au: Option<NaiveDate>) -> bool {
     r.dates.is_empty()
-        || r.dates
-            .iter()
-            .any(|c| c.fin.unwrap_or(c.debut).date_naive() >= day)
+        || r.dates.iter().any(|c| {
+            du.is_none_or(|du| c.dernier_jour() >= du)
+                && au.is_none_or(|au| c.debut.date_naive() <= au)
+        })
+}
+
+/// The first slot of a resource in the window: its date orders the results.
+pub fn premier_creneau(
+    r: &Ressource,
+    du: Option<NaiveDate>,
+    au: Option<NaiveDate>,
+) -> Option<&Creneau> {
+    r.dates.iter().find(|c| {
+        du.is_none_or(|du| c.dernier_jour() >= du) && au.is_none_or(|au| c.debut.date_naive() <= au)
+    })
+}
+
+impl RessourceFilter {
+    fn accepts(&self, r: &Ressource) -> bool {
+        let in_departement = |d: &CodeDepartement| {
+            r.lieu
+                .as_ref()
+                .and_then(|l| l.code_insee.as_ref())
+                .is_some_and(|c| c.departement_str() == d.as_str())
+                || r.departements_couverts.contains(d)
+        };
+        self.codes_rome
+            .as_ref()
+            .is_none_or(|codes| r.codes_rome.iter().any(|c| codes.contains(c)))
+            && self
+                .categories
+                .as_ref()
+                .is_none_or(|cats| cats.contains(&r.categorie))
+            && self
+                .departements
+                .as_ref()
+                .is_none_or(|ds| ds.iter().any(in_departement))
+            && self.periode.is_none_or(|(du, au)| dans_periode(r, du, au))
+            && self
+                .publics
+                .as_ref()
+                .is_none_or(|ps| r.publics.iter().any(|p| ps.contains(p)))
+            && self.modalite.is_none_or(|m| {
+                r.modalite == m
+                    || r.modalite == Modalite::IndividuelEtGroupe
+                    || m == Modalite::IndividuelEtGroupe
+            })
+            && self.gratuit.is_none_or(|g| r.gratuit == g)
+            && self
+                .parent_id
+                .as_ref()
+                .is_none_or(|p| r.parent_id.as_ref() == Some(p))
+    }
 }
 
 impl Indexed for RepereData {
@@ -124,46 +219,62 @@ impl Indexed for RepereData {
         self.ressources.get(key).cloned()
     }
 
+    /// Neutral order, never by operator: the first slot in the window (resources without dates after
+    /// the dated ones), then the distance around a place (mobilisable resources after placed ones) or
+    /// the title, then the id.
     fn search(&self, filter: &RessourceFilter, page: PageRequest) -> SearchPage<Arc<Ressource>> {
-        let mut hits: Vec<Hit<Arc<Ressource>>> = self
-            .ressources
-            .values()
-            .filter(|r| {
-                filter
-                    .codes_rome
-                    .as_ref()
-                    .is_none_or(|codes| r.codes_rome.iter().any(|c| codes.contains(c)))
-            })
-            .filter(|r| {
-                filter
-                    .categories
-                    .as_ref()
-                    .is_none_or(|cats| cats.contains(&r.categorie))
-            })
-            .filter(|r| filter.a_venir_le.is_none_or(|day| a_venir(r, day)))
-            .filter_map(|r| match filter.autour {
-                None => Some(Hit::new(Arc::clone(r))),
-                Some((centre, rayon)) => match r.lieu.as_ref().and_then(|l| l.position) {
-                    Some(p) => {
-                        let d = p.distance_km(&centre);
-                        (d <= rayon).then(|| Hit {
-                            record: Arc::clone(r),
-                            distance_km: Some(d),
-                        })
-                    }
-                    None => (filter.inclure_mobilisables && r.mobilisable_en_region)
-                        .then(|| Hit::new(Arc::clone(r))),
-                },
+        let words: Option<std::collections::HashSet<usize>> = filter
+            .recherche
+            .as_deref()
+            .filter(|q| !q.trim().is_empty())
+            .map(|q| {
+                self.index
+                    .search(q)
+                    .into_iter()
+                    .map(|f| self.labels[f.entry])
+                    .collect()
+            });
+        let (du, au) = filter.periode.unwrap_or((None, None));
+        // (first date in the window, distance, folded title, hit): the neutral order's keys.
+        type Keyed = (Option<i64>, f64, String, Hit<Arc<Ressource>>);
+        let mut hits: Vec<Keyed> = self
+            .ordre
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| words.as_ref().is_none_or(|w| w.contains(i)))
+            .map(|(_, r)| r)
+            .filter(|r| filter.accepts(r))
+            .filter_map(|r| {
+                let distance = match filter.autour {
+                    None => None,
+                    Some((centre, rayon)) => match r.lieu.as_ref().and_then(|l| l.position) {
+                        Some(p) => {
+                            let d = p.distance_km(&centre);
+                            if d > rayon {
+                                return None;
+                            }
+                            Some(d)
+                        }
+                        None if filter.inclure_mobilisables && r.mobilisable_en_region => None,
+                        None => return None,
+                    },
+                };
+                let date = premier_creneau(r, du, au).map(|c| c.debut.timestamp());
+                let hit = Hit {
+                    record: Arc::clone(r),
+                    distance_km: distance,
+                };
+                Some((date, distance.unwrap_or(f64::MAX), fold(&r.titre), hit))
             })
             .collect();
-        if filter.autour.is_some() {
-            hits.sort_by(|a, b| {
-                a.distance_km
-                    .unwrap_or(f64::MAX)
-                    .total_cmp(&b.distance_km.unwrap_or(f64::MAX))
-            });
-        }
-        page.slice(hits)
+        hits.sort_by(|a, b| {
+            (a.0.is_none(), a.0)
+                .cmp(&(b.0.is_none(), b.0))
+                .then(a.1.total_cmp(&b.1))
+                .then_with(|| a.2.cmp(&b.2))
+                .then_with(|| a.3.record.id.cmp(&b.3.record.id))
+        });
+        page.slice(hits.into_iter().map(|h| h.3).collect())
     }
 }
 

@@ -7,10 +7,12 @@ use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
 use passerelle_core::model::{
-    CategorieRessource, Contact, Creneau, GeoPoint, Lien, Lieu, Modalite, Operateur,
-    OriginePosition, Public, Ressource, StatutModeration, TypeOperateur,
+    Accessibilite, CategorieRessource, Contact, Creneau, GeoPoint, Lien, Lieu, Modalite, Operateur,
+    OriginePosition, Public, Ressource, StatutModeration, TypeLien, TypeOperateur,
 };
-use passerelle_core::{Anomalies, Anomaly, CodeInsee, CodeRome, Provenance, Siret};
+use passerelle_core::{
+    Anomalies, Anomaly, CodeDepartement, CodeInsee, CodeRome, Provenance, Siret,
+};
 
 use crate::snapshot::RessourceDto;
 
@@ -50,7 +52,11 @@ fn public(v: &str) -> Option<Public> {
         "enseignants" => Public::Enseignants,
         "professionnels_orientation" => Public::ProfessionnelsOrientation,
         "parents" => Public::Parents,
-        "tout_public" => Public::ToutPublic,
+        "tout_public" | "grand_public" => Public::ToutPublic,
+        "professionnels" => Public::Professionnels,
+        "jeunes" => Public::Jeunes,
+        "adultes" => Public::Adultes,
+        "groupes_scolaires" => Public::GroupesScolaires,
         _ => return None,
     })
 }
@@ -77,13 +83,57 @@ fn type_operateur(v: &str) -> Option<TypeOperateur> {
     })
 }
 
+/// Format 1.1 names, and the 1.0 ones (`en_attente`, `retiree`) still read.
 fn statut(v: &str) -> Option<StatutModeration> {
     Some(match v {
+        "proposee" | "en_attente" => StatutModeration::Proposee,
         "publiee" => StatutModeration::Publiee,
-        "en_attente" => StatutModeration::EnAttente,
         "refusee" => StatutModeration::Refusee,
-        "retiree" => StatutModeration::Retiree,
+        "archivee" | "retiree" => StatutModeration::Archivee,
         _ => return None,
+    })
+}
+
+/// The départements of Auvergne-Rhône-Alpes.
+pub const DEPARTEMENTS_REGION: [&str; 12] = [
+    "01", "03", "07", "15", "26", "38", "42", "43", "63", "69", "73", "74",
+];
+
+/// The kinds of each category (`sous_type`), as the format documents them.
+pub fn sous_types(categorie: CategorieRessource) -> &'static [&'static str] {
+    match categorie {
+        CategorieRessource::Evenement => &[
+            "salon",
+            "forum",
+            "portes_ouvertes_etablissement",
+            "portes_ouvertes_entreprise",
+            "evenement_branche",
+            "conference",
+            "autre",
+        ],
+        CategorieRessource::Concours => &["concours_individuel", "concours_equipe", "autre"],
+        CategorieRessource::ImmersionEntreprise => {
+            &["stage_observation", "parrainage", "job_dating", "autre"]
+        }
+        CategorieRessource::ActionMobilisableGroupe => &[
+            "decouverte_a_la_carte",
+            "exposition",
+            "visite_entreprise",
+            "intervention_en_classe",
+            "atelier",
+            "autre",
+        ],
+        CategorieRessource::PedagogieMethode => &["kit", "video_enseignant", "guide", "autre"],
+        CategorieRessource::SupportMultimedia => &["quiz", "video", "jeu", "site", "autre"],
+    }
+}
+
+fn type_lien(v: Option<&str>) -> Option<TypeLien> {
+    Some(match v {
+        None | Some("page") => TypeLien::Page,
+        Some("video") => TypeLien::Video,
+        Some("document") => TypeLien::Document,
+        Some(_) => return None,
     })
 }
 
@@ -116,7 +166,7 @@ pub(crate) fn ressource(
         violation(
             "moderation.statut",
             format!(
-                "« {} » : publiee, en_attente, refusee ou retiree attendu",
+                "« {} » : proposee, publiee, refusee ou archivee attendu",
                 dto.moderation.statut
             ),
         )
@@ -160,10 +210,28 @@ pub(crate) fn ressource(
     if categorie == CategorieRessource::Evenement && dto.dates.is_empty() {
         return Err(violation("dates", "un événement exige au moins une date"));
     }
+    if let Some(kind) = dto.sous_type.as_deref()
+        && !sous_types(categorie).contains(&kind)
+    {
+        return Err(violation(
+            "sous_type",
+            format!(
+                "« {kind} » n'est pas un sous-type de la catégorie {} ({})",
+                dto.categorie,
+                sous_types(categorie).join(", ")
+            ),
+        ));
+    }
     if categorie == CategorieRessource::ActionMobilisableGroupe && !dto.gratuit {
         return Err(violation(
             "gratuit",
             "une action mobilisable en groupe doit être gratuite pour les établissements scolaires",
+        ));
+    }
+    if dto.sous_type.as_deref() == Some("visite_entreprise") && !dto.gratuit {
+        return Err(violation(
+            "gratuit",
+            "une visite d'entreprise doit être gratuite pour les établissements scolaires",
         ));
     }
     if dto.lieu.is_none() && !dto.mobilisable_en_region {
@@ -182,6 +250,15 @@ pub(crate) fn ressource(
         Some(l) => {
             let code_insee = CodeInsee::parse(&l.code_insee)
                 .map_err(|e| violation("lieu.code_insee", e.to_string()))?;
+            if !DEPARTEMENTS_REGION.contains(&code_insee.departement_str()) {
+                return Err(violation(
+                    "lieu.code_insee",
+                    format!(
+                        "la commune {code_insee} (département {}) est hors d'Auvergne-Rhône-Alpes",
+                        code_insee.departement_str()
+                    ),
+                ));
+            }
             let position = GeoPoint::new(l.latitude, l.longitude).ok_or_else(|| {
                 violation(
                     "lieu.latitude",
@@ -203,12 +280,56 @@ pub(crate) fn ressource(
             })
         }
     };
+    let departements_couverts = match (&dto.departements_couverts, dto.mobilisable_en_region) {
+        (Some(list), _) => list
+            .iter()
+            .map(|d| {
+                let code = CodeDepartement::parse(d)
+                    .map_err(|e| violation("departements_couverts", e.to_string()))?;
+                if DEPARTEMENTS_REGION.contains(&code.as_str()) {
+                    Ok(code)
+                } else {
+                    Err(violation(
+                        "departements_couverts",
+                        format!("le département {code} est hors d'Auvergne-Rhône-Alpes"),
+                    ))
+                }
+            })
+            .collect::<Result<Vec<_>, _>>()?,
+        // Mobilisable in the region without a list: the whole region.
+        (None, true) => DEPARTEMENTS_REGION
+            .iter()
+            .filter_map(|d| CodeDepartement::parse(d).ok())
+            .collect(),
+        (None, false) => Vec::new(),
+    };
+    let liens = dto
+        .liens
+        .into_iter()
+        .map(|l| {
+            let kind = type_lien(l.type_lien.as_deref()).ok_or_else(|| {
+                violation(
+                    "liens.type",
+                    format!(
+                        "« {} » : page, video ou document attendu",
+                        l.type_lien.as_deref().unwrap_or_default()
+                    ),
+                )
+            })?;
+            Ok(Lien {
+                url: l.url,
+                libelle: l.libelle,
+                type_lien: kind,
+            })
+        })
+        .collect::<Result<Vec<_>, Violation>>()?;
     let mut dates: Vec<Creneau> = dto
         .dates
         .into_iter()
         .map(|d| Creneau {
             debut: d.debut,
             fin: d.fin,
+            horaires: d.horaires,
         })
         .collect();
     if let Some(bad) = dates.iter().find(|d| d.fin.is_some_and(|f| f < d.debut)) {
@@ -234,11 +355,12 @@ pub(crate) fn ressource(
     let ressource = Ressource {
         provenance: provenance
             .clone()
-            .with_url(dto.liens.first().map(|l| l.url.clone())),
+            .with_url(liens.first().map(|l| l.url.clone())),
         id: dto.id,
         titre: dto.titre,
         description: dto.description,
         categorie,
+        sous_type: dto.sous_type,
         operateur: Operateur {
             nom: dto.operateur.nom,
             type_operateur,
@@ -251,41 +373,60 @@ pub(crate) fn ressource(
         dates,
         lieu,
         mobilisable_en_region: dto.mobilisable_en_region,
+        departements_couverts,
+        accessibilite: dto.accessibilite.map(|a| Accessibilite {
+            handicap: a.handicap,
+            description: a.description,
+        }),
         codes_rome,
-        liens: dto
-            .liens
-            .into_iter()
-            .map(|l| Lien {
-                url: l.url,
-                libelle: l.libelle,
-            })
-            .collect(),
+        liens,
         contact,
         parent_id: dto.parent_id,
         mis_a_jour_le: dto.mis_a_jour_le,
+        publiee_le: (statut == StatutModeration::Publiee)
+            .then_some(dto.moderation.le)
+            .flatten(),
     };
     Ok((statut, ressource))
+}
+
+/// The error of a record that does not decode, naming the field and the rule, never the values of a
+/// contact (whose publication the operator may not have consented to).
+fn decode_error(e: &serde_path_to_error::Error<serde_json::Error>) -> String {
+    let path = e.path().to_string();
+    let inner = e.inner().to_string();
+    if path.starts_with("contact") || inner.contains("contact") {
+        return format!("champ {path} : valeur manquante ou d'un type inattendu");
+    }
+    format!("champ {path} : {inner}")
 }
 
 /// Maps every record; returns the published resources and the anomalies.
 pub(crate) fn build(
     file: &str,
-    raw: Vec<serde_json::Value>,
+    raw: Vec<(String, serde_json::Value)>,
     provenance: &Provenance,
 ) -> (BTreeMap<String, Arc<Ressource>>, Vec<Anomaly>) {
     let mut anomalies = Anomalies::default();
     let mut valid: Vec<(StatutModeration, Ressource)> = Vec::new();
     let mut seen = HashSet::new();
-    for (index, value) in raw.into_iter().enumerate() {
-        let id = value
-            .get("id")
-            .and_then(|v| v.as_str())
-            .map_or_else(|| format!("ressource n°{}", index + 1), str::to_owned);
-        let location = format!("{file} {id}");
-        let dto: RessourceDto = match serde_json::from_value(value) {
+    for (place, value) in raw {
+        let id = value.get("id").and_then(|v| v.as_str()).map(str::to_owned);
+        let location = match &id {
+            Some(id) => format!("{place} {id}"),
+            None => place,
+        };
+        if let Some(e) = value.get("__erreur_json").and_then(|v| v.as_str()) {
+            anomalies.add(
+                format!("ligne JSON illisible ({e}), ressource écartée"),
+                location,
+            );
+            continue;
+        }
+        let dto: RessourceDto = match serde_path_to_error::deserialize(value) {
             Ok(d) => d,
             Err(e) => {
-                anomalies.add(format!("ressource écartée : {e}"), location);
+                anomalies.add(format!("{}, ressource écartée", decode_error(&e)), location);
                 continue;
             }
         };

@@ -17,9 +17,9 @@ use passerelle_rome::RomeFilter;
 
 use crate::graphql::errors::{bad_input, limit_exceeded, source_error};
 use crate::graphql::metier::Rattachement;
-use crate::graphql::ressource::CategorieRessource;
+use crate::graphql::ressource::{CategorieRessource, Modalite, Public};
 use crate::graphql::scalars::{
-    CodeCfd, CodeDepartement, CodeInsee, CodeRome, Formacode, IdFormationOnisep,
+    CodeCfd, CodeDepartement, CodeInsee, CodeRome, Date, Formacode, IdFormationOnisep,
 };
 use crate::graphql::{loaders, sources};
 
@@ -313,21 +313,32 @@ impl FiltreCertifications {
     }
 }
 
-/// Critères de recherche des ressources de découverte (tous ceux donnés doivent être vérifiés).
+/// Critères de recherche des ressources de découverte (tous ceux donnés doivent être vérifiés). Sans `du` ni `au`, les ressources dont toutes les dates sont passées (selon la date du jour du serveur) sont masquées ; `du`/`au` remplacent cette fenêtre par défaut. Les ressources sans date sont toujours retenues.
 #[derive(Debug, InputObject)]
 pub struct FiltreRessources {
     /// Ressources rattachées à l'un de ces codes ROME ; une fiche ROME 4.0 détaillée trouve aussi les ressources rattachées à sa fiche parente de niveau V3 (l'arête le dit par `rattachement`).
     pub codes_rome: Option<Vec<CodeRome>>,
     /// Ressources de l'une de ces catégories.
     pub categories: Option<Vec<CategorieRessource>>,
-    /// Ressources dont le lieu est dans le rayon (les arêtes portent `distanceKm`, les plus proches d'abord).
+    /// Ressources dont le lieu est dans l'un de ces départements, ou mobilisables dans l'un d'eux.
+    pub departements: Option<Vec<CodeDepartement>>,
+    /// Ressources dont le lieu est dans le rayon (les arêtes portent `distanceKm`).
     pub autour: Option<Autour>,
     /// Avec `autour` : inclure aussi les ressources mobilisables partout dans la région (sans distance).
     #[graphql(default = true)]
     pub inclure_mobilisables: bool,
-    /// Seulement les ressources sans date ou dont une date n'est pas encore passée (selon la date du jour du serveur).
-    #[graphql(default = false)]
-    pub a_venir: bool,
+    /// Ressources datées ayant un créneau qui ne finit pas avant ce jour.
+    pub du: Option<Date>,
+    /// Ressources datées ayant un créneau qui commence au plus tard ce jour.
+    pub au: Option<Date>,
+    /// Ressources pour l'un de ces publics.
+    pub publics: Option<Vec<Public>>,
+    /// Participation individuelle ou en groupe (une ressource « individuel et groupe » convient aux deux).
+    pub modalite: Option<Modalite>,
+    /// Ressources gratuites (true) ou payantes (false).
+    pub gratuit: Option<bool>,
+    /// Mots du titre ou de la description (casse et accents ignorés, début de mot, une faute tolérée).
+    pub recherche: Option<String>,
 }
 
 impl Default for FiltreRessources {
@@ -335,9 +346,15 @@ impl Default for FiltreRessources {
         Self {
             codes_rome: None,
             categories: None,
+            departements: None,
             autour: None,
             inclure_mobilisables: true,
-            a_venir: false,
+            du: None,
+            au: None,
+            publics: None,
+            modalite: None,
+            gratuit: None,
+            recherche: None,
         }
     }
 }
@@ -360,15 +377,40 @@ impl FiltreRessources {
             }
             None => (None, None),
         };
+        let periode = match (self.du, self.au) {
+            (Some(du), Some(au)) if du.0 > au.0 => {
+                return Err(bad_input(
+                    "filtre.du",
+                    format!(
+                        "filtre : du = {} est après au = {} ; la période doit aller du premier au dernier jour",
+                        du.0, au.0
+                    ),
+                ));
+            }
+            (None, None) => (Some(sources(ctx).clock.today()), None),
+            (du, au) => (du.map(|d| d.0), au.map(|d| d.0)),
+        };
         let filter = RessourceFilter {
             codes_rome,
             categories: self
                 .categories
                 .as_ref()
                 .map(|v| v.iter().map(|c| (*c).into()).collect()),
+            departements: self
+                .departements
+                .as_ref()
+                .map(|v| v.iter().map(|d| d.0.clone()).collect()),
             autour,
             inclure_mobilisables: self.inclure_mobilisables,
-            a_venir_le: self.a_venir.then(|| sources(ctx).clock.today()),
+            periode: Some(periode),
+            publics: self
+                .publics
+                .as_ref()
+                .map(|v| v.iter().map(|p| (*p).into()).collect()),
+            modalite: self.modalite.map(Into::into),
+            gratuit: self.gratuit,
+            recherche: check_recherche("filtre.recherche", self.recherche.clone())?,
+            parent_id: None,
         };
         Ok((filter, codes))
     }

@@ -22,8 +22,8 @@ pub use onisep::{
     DomaineOnisep, FicheDetaillee, FicheOnisep, FormatCourt, MetierAssocie, Publication,
 };
 pub use ressource::{
-    CategorieRessource, Contact, Creneau, Lien, Modalite, Operateur, Public, Ressource,
-    StatutModeration, TypeOperateur,
+    Accessibilite, CategorieRessource, Contact, Creneau, Lien, Modalite, Operateur, Public,
+    Ressource, StatutModeration, TypeLien, TypeOperateur,
 };
 
 /// A code with its label, as the référentiels publish them (a domaine professionnel, a code-list entry…).

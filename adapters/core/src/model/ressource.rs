@@ -1,8 +1,8 @@
 //! Discovery resources of Repère Métiers.
 
-use chrono::{DateTime, FixedOffset};
+use chrono::{DateTime, FixedOffset, NaiveDate};
 
-use crate::codes::{CodeRome, Siret};
+use crate::codes::{CodeDepartement, CodeRome, Siret};
 use crate::model::Lieu;
 use crate::provenance::Provenance;
 
@@ -26,14 +26,14 @@ pub enum CategorieRessource {
 /// Moderation state; only `Publiee` resources are ever served.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StatutModeration {
+    /// Proposed by its operator, waiting for moderation.
+    Proposee,
     /// Approved by the moderator.
     Publiee,
-    /// Waiting for moderation.
-    EnAttente,
     /// Refused.
     Refusee,
-    /// Withdrawn after publication.
-    Retiree,
+    /// Withdrawn or archived after publication.
+    Archivee,
 }
 
 /// Who a resource is for.
@@ -61,8 +61,16 @@ pub enum Public {
     ProfessionnelsOrientation,
     /// Parents.
     Parents,
-    /// Everyone.
+    /// Everyone (the general public).
     ToutPublic,
+    /// Professionals (of any field).
+    Professionnels,
+    /// Young people.
+    Jeunes,
+    /// Adults.
+    Adultes,
+    /// School groups (a class with its teachers).
+    GroupesScolaires,
 }
 
 /// Individual or group participation.
@@ -113,6 +121,27 @@ pub struct Creneau {
     pub debut: DateTime<FixedOffset>,
     /// End.
     pub fin: Option<DateTime<FixedOffset>>,
+    /// Opening hours within the slot, as published (« 9 h – 17 h, nocturne le jeudi »).
+    pub horaires: Option<String>,
+}
+
+impl Creneau {
+    /// The last day of the slot.
+    pub fn dernier_jour(&self) -> NaiveDate {
+        self.fin.unwrap_or(self.debut).date_naive()
+    }
+}
+
+/// What a link leads to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TypeLien {
+    /// A web page.
+    #[default]
+    Page,
+    /// A video.
+    Video,
+    /// A document (PDF…).
+    Document,
 }
 
 /// A link.
@@ -122,6 +151,17 @@ pub struct Lien {
     pub url: String,
     /// Label.
     pub libelle: String,
+    /// What it leads to.
+    pub type_lien: TypeLien,
+}
+
+/// How accessible a resource is to people with disabilities.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Accessibilite {
+    /// Accessible to people with disabilities, as the operator declares.
+    pub handicap: Option<bool>,
+    /// Details, as published.
+    pub description: Option<String>,
 }
 
 /// An operator's contact; only present when the operator consented to its publication.
@@ -150,6 +190,8 @@ pub struct Ressource {
     pub description: String,
     /// Category.
     pub categorie: CategorieRessource,
+    /// Kind within the category (`salon`, `visite_entreprise`, `quiz`…), see the format's vocabulary.
+    pub sous_type: Option<String>,
     /// Operator.
     pub operateur: Operateur,
     /// Audiences.
@@ -166,6 +208,10 @@ pub struct Ressource {
     pub lieu: Option<Lieu>,
     /// Can come anywhere in the region instead of a fixed place.
     pub mobilisable_en_region: bool,
+    /// For a resource mobilisable in the region: the départements it covers.
+    pub departements_couverts: Vec<CodeDepartement>,
+    /// Accessibility.
+    pub accessibilite: Option<Accessibilite>,
     /// Métiers it helps discover.
     pub codes_rome: Vec<CodeRome>,
     /// Links.
@@ -176,6 +222,8 @@ pub struct Ressource {
     pub parent_id: Option<String>,
     /// Last update at the producer.
     pub mis_a_jour_le: DateTime<FixedOffset>,
+    /// When the moderator published it.
+    pub publiee_le: Option<NaiveDate>,
     /// Where the record comes from.
     pub provenance: Provenance,
 }
