@@ -160,3 +160,11 @@ fn find_in(set: &SelectionSet, pos: Pos) -> Option<String> {
         Selection::FragmentSpread(_) => None,
     })
 }
+
+/// The schema name of an enum value (`FICHES_DETAILLEES`), for messages.
+pub fn enum_name<T: async_graphql::resolver_utils::EnumType + Copy + Eq>(value: T) -> &'static str {
+    T::items()
+        .iter()
+        .find(|i| i.value == value)
+        .map_or("?", |i| i.name)
+}

@@ -4,6 +4,7 @@ mod certification;
 mod common;
 mod commune;
 pub mod errors;
+mod explorer;
 mod filters;
 mod formation;
 pub mod loaders;
@@ -15,6 +16,7 @@ mod query;
 mod ressource;
 mod scalars;
 mod source;
+mod statistiques;
 
 use std::sync::Arc;
 

@@ -320,6 +320,62 @@ impl QueryRoot {
         page(p, result, Commune).map(Some)
     }
 
+    /// La cartographie dynamique : autour d'un métier et d'un lieu, combien d'actions de formation, de sessions, d'organismes, de certifications et de ressources de découverte, pour chaque rayon et à chaque élargissement de la cible métier (chaque niveau réunit le précédent et son élargissement), avec ce que chaque élargissement ajoute. Les comptes sont ceux des listes `actionsFormation` et `ressources` filtrées sur les mêmes codes ROME et le même rayon. `null` si le métier n'existe pas.
+    async fn explorer(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Le métier de départ (code ROME).")] code_rome: CodeRome,
+        #[graphql(desc = "Le lieu : une commune (son centre) ou des coordonnées.")]
+        lieu: crate::graphql::explorer::LieuExplorer,
+        #[graphql(desc = "Les rayons en kilomètres (200 au plus chacun, 6 rayons au plus).")]
+        rayons_km: Vec<f64>,
+        #[graphql(
+            desc = "Les élargissements de la cible, appliqués dans l'ordre.",
+            default
+        )]
+        elargissements: Vec<crate::graphql::explorer::Elargissement>,
+        #[graphql(
+            desc = "Fenêtre des sessions comptées, en mois à partir d'aujourd'hui (1 à 36).",
+            default = 6
+        )]
+        mois_sessions: i32,
+    ) -> async_graphql::Result<Option<crate::graphql::explorer::Exploration>> {
+        crate::graphql::explorer::explorer(
+            ctx,
+            code_rome,
+            lieu,
+            rayons_km,
+            elargissements,
+            mois_sessions,
+        )
+        .await
+    }
+
+    /// Des comptes pour l'analyse : actions de formation, sessions ou ressources, regroupées par une ou deux dimensions, sous les mêmes filtres que les listes. Un enregistrement à plusieurs valeurs dans une dimension compte dans chacun de leurs groupes : chaque groupe vaut le `totalCount` de la liste filtrée sur ses codes.
+    async fn statistiques(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Ce que l'on compte.")]
+        objet: crate::graphql::statistiques::ObjetStatistique,
+        #[graphql(desc = "Une ou deux dimensions de regroupement.")] par: Vec<
+            crate::graphql::statistiques::Dimension,
+        >,
+        #[graphql(desc = "Le filtre des actions (objets ACTIONS_FORMATION et SESSIONS).")]
+        filtre_actions: Option<FiltreActionsFormation>,
+        #[graphql(desc = "Le filtre des ressources (objet RESSOURCES).")] filtre_ressources: Option<
+            FiltreRessources,
+        >,
+    ) -> async_graphql::Result<Option<crate::graphql::statistiques::Statistiques>> {
+        crate::graphql::statistiques::statistiques(
+            ctx,
+            objet,
+            par,
+            filtre_actions,
+            filtre_ressources,
+        )
+        .await
+    }
+
     /// L'annuaire des sources : producteur, licence, mode, état, nombre d'enregistrements et fraîcheur.
     async fn sources(&self, ctx: &Context<'_>) -> Vec<Source> {
         sources(ctx).directory().into_iter().map(Source).collect()

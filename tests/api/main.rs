@@ -8,6 +8,7 @@
 
 mod helpers;
 
+mod analyse;
 mod certifications;
 mod graphql_http;
 mod offres;

@@ -26,7 +26,7 @@ mod api_mapping;
 pub mod client;
 #[cfg(feature = "test-support")]
 pub mod fake_upstream;
-mod territoires;
+pub mod territoires;
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};

@@ -1,7 +1,7 @@
 //! The département -> région table (Code officiel géographique, régions since 2016), written by us.
 
 /// Name and région code of a département.
-pub(crate) fn departement(code: &str) -> Option<(&'static str, &'static str)> {
+pub fn departement(code: &str) -> Option<(&'static str, &'static str)> {
     DEPARTEMENTS
         .iter()
         .find(|(c, _, _)| *c == code)
@@ -9,11 +9,20 @@ pub(crate) fn departement(code: &str) -> Option<(&'static str, &'static str)> {
 }
 
 /// Name of a région.
-pub(crate) fn region(code: &str) -> Option<&'static str> {
+pub fn region(code: &str) -> Option<&'static str> {
     REGIONS
         .iter()
         .find(|(c, _)| *c == code)
         .map(|(_, nom)| *nom)
+}
+
+/// The départements of a région, by code.
+pub fn departements_of(region: &str) -> Vec<&'static str> {
+    DEPARTEMENTS
+        .iter()
+        .filter(|(_, _, r)| *r == region)
+        .map(|(c, _, _)| *c)
+        .collect()
 }
 
 const REGIONS: &[(&str, &str)] = &[

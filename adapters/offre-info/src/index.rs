@@ -177,6 +177,21 @@ impl OffreIndex {
                 codes.iter().filter_map(|c| self.by_certif_info.get(c)),
             ));
         }
+        for prefixes in [&f.grands_domaines, &f.domaines_professionnels]
+            .into_iter()
+            .flatten()
+        {
+            sets.push(union(
+                self.by_rome
+                    .iter()
+                    .filter(|(code, _)| {
+                        prefixes
+                            .iter()
+                            .any(|p| code.as_str().starts_with(p.as_str()))
+                    })
+                    .map(|(_, ids)| ids),
+            ));
+        }
         if let Some(codes) = &f.departements {
             sets.push(union(
                 codes

@@ -219,6 +219,10 @@ pub struct OffreFilter {
     pub certif_info: Option<Vec<CodeCertifInfo>>,
     /// Actions taking place in one of these départements.
     pub departements: Option<Vec<CodeDepartement>>,
+    /// Actions whose formation is indexed on a ROME code of one of these grands domaines (`M`).
+    pub grands_domaines: Option<Vec<String>>,
+    /// Actions whose formation is indexed on a ROME code of one of these domaines professionnels (`M18`).
+    pub domaines_professionnels: Option<Vec<String>>,
     /// Actions taking place within the radius (hits carry their distance and come nearest first).
     pub autour: Option<Autour>,
     /// Actions with a session starting between these days (each bound optional, both included).

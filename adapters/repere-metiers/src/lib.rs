@@ -124,6 +124,10 @@ pub struct RessourceFilter {
     pub categories: Option<Vec<CategorieRessource>>,
     /// Resources in one of these départements: their place's, or one they cover when mobilisable.
     pub departements: Option<Vec<CodeDepartement>>,
+    /// Resources linked to a ROME code of one of these grands domaines (`M`).
+    pub grands_domaines: Option<Vec<String>>,
+    /// Resources linked to a ROME code of one of these domaines professionnels (`M18`).
+    pub domaines_professionnels: Option<Vec<String>>,
     /// Resources with a place within the radius (km) of the point, or mobilisable anywhere in the region
     /// when `inclure_mobilisables` holds. Hits with a place carry their distance.
     pub autour: Option<(GeoPoint, f64)>,
@@ -184,6 +188,14 @@ impl RessourceFilter {
         self.codes_rome
             .as_ref()
             .is_none_or(|codes| r.codes_rome.iter().any(|c| codes.contains(c)))
+            && [&self.grands_domaines, &self.domaines_professionnels]
+                .into_iter()
+                .flatten()
+                .all(|prefixes| {
+                    r.codes_rome
+                        .iter()
+                        .any(|c| prefixes.iter().any(|p| c.as_str().starts_with(p.as_str())))
+                })
             && self
                 .categories
                 .as_ref()

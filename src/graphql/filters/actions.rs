@@ -4,7 +4,9 @@ use async_graphql::{Context, Enum, InputObject};
 use passerelle_offre_info::{Autour as AutourOffre, OffreFilter};
 
 use crate::graphql::errors::bad_input;
-use crate::graphql::filters::{Autour, CodesRome, check_recherche, restrict_codes};
+use crate::graphql::filters::{
+    Autour, CodesRome, check_recherche, domaines, restrict_codes, territoires,
+};
 use crate::graphql::scalars::{
     CodeCertifInfo, CodeDepartement, CodeRncp, CodeRome, Date, Formacode,
 };
@@ -52,6 +54,12 @@ pub struct FiltreActionsFormation {
     pub certif_info: Option<Vec<CodeCertifInfo>>,
     /// Actions dont le lieu est dans l'un de ces départements.
     pub departements: Option<Vec<CodeDepartement>>,
+    /// Actions dans l'un des départements de ces régions (codes COG, ex. 84).
+    pub regions: Option<Vec<String>>,
+    /// Actions dont la formation est indexée sur un code ROME de l'un de ces grands domaines (ex. M).
+    pub grands_domaines: Option<Vec<String>>,
+    /// Actions dont la formation est indexée sur un code ROME de l'un de ces domaines professionnels (ex. M18).
+    pub domaines_professionnels: Option<Vec<String>>,
     /// Actions dont le lieu de formation est dans le rayon ; les arêtes portent alors `distanceKm`, les plus proches d'abord. Un lieu publié sans coordonnées est placé au centre de sa commune (`lieu.originePosition`).
     pub autour: Option<Autour>,
     /// Actions dont une session commence dans la période.
@@ -113,7 +121,21 @@ impl FiltreActionsFormation {
                 formacodes: inner(&self.formacodes, |c| c.0.clone()),
                 rncp: inner(&self.rncp, |c| c.0.clone()),
                 certif_info: inner(&self.certif_info, |c| c.0.clone()),
-                departements: inner(&self.departements, |c| c.0.clone()),
+                departements: territoires(
+                    "filtre",
+                    self.departements.as_deref(),
+                    self.regions.as_deref(),
+                )?,
+                grands_domaines: domaines(
+                    "filtre.grandsDomaines",
+                    self.grands_domaines.as_deref(),
+                    false,
+                )?,
+                domaines_professionnels: domaines(
+                    "filtre.domainesProfessionnels",
+                    self.domaines_professionnels.as_deref(),
+                    true,
+                )?,
                 autour,
                 sessions_debut,
                 eligible_cpf: self.eligible_cpf,

@@ -60,25 +60,120 @@ impl Autour {
                 format!("{path}.rayonKm = {r} dépasse la limite de {MAX_RAYON_KM} km"),
             ));
         }
-        let centre = match (&self.code_insee, self.latitude, self.longitude) {
-            (Some(code), None, None) => {
-                let commune = loaders(ctx).communes.load_one(code.0.clone()).await.map_err(|e| source_error(&e))?;
-                let commune = commune.ok_or_else(|| {
-                    bad_input(&format!("{path}.codeInsee"), format!("{path}.codeInsee = « {} » : commune inconnue du référentiel des communes", code.0))
-                })?;
-                commune.position.ok_or_else(|| {
-                    bad_input(&format!("{path}.codeInsee"), format!("{path}.codeInsee = « {} » : le référentiel ne donne pas de coordonnées pour cette commune", code.0))
-                })?
-            }
-            (None, Some(lat), Some(lon)) => GeoPoint::new(lat, lon).ok_or_else(|| {
-                bad_input(&format!("{path}.latitude"), format!("{path} : coordonnées ({lat}, {lon}) hors des bornes (latitude −90 à 90, longitude −180 à 180)"))
-            })?,
-            _ => {
-                return Err(bad_input(path, format!("{path} : donnez soit codeInsee, soit latitude et longitude")));
-            }
-        };
+        let centre = centre(
+            ctx,
+            path,
+            self.code_insee.as_ref(),
+            self.latitude,
+            self.longitude,
+        )
+        .await?;
         Ok((centre, r))
     }
+}
+
+/// A place given as a commune (its centre, through the communes référentiel) or as coordinates.
+/// `path` names the input in errors (`filtre.autour`).
+pub async fn centre(
+    ctx: &Context<'_>,
+    path: &str,
+    code_insee: Option<&CodeInsee>,
+    latitude: Option<f64>,
+    longitude: Option<f64>,
+) -> async_graphql::Result<GeoPoint> {
+    match (code_insee, latitude, longitude) {
+        (Some(code), None, None) => {
+            let commune = loaders(ctx).communes.load_one(code.0.clone()).await.map_err(|e| source_error(&e))?;
+            let commune = commune.ok_or_else(|| {
+                bad_input(&format!("{path}.codeInsee"), format!("{path}.codeInsee = « {} » : commune inconnue du référentiel des communes", code.0))
+            })?;
+            commune.position.ok_or_else(|| {
+                bad_input(&format!("{path}.codeInsee"), format!("{path}.codeInsee = « {} » : le référentiel ne donne pas de coordonnées pour cette commune", code.0))
+            })
+        }
+        (None, Some(lat), Some(lon)) => GeoPoint::new(lat, lon).ok_or_else(|| {
+            bad_input(&format!("{path}.latitude"), format!("{path} : coordonnées ({lat}, {lon}) hors des bornes (latitude −90 à 90, longitude −180 à 180)"))
+        }),
+        _ => Err(bad_input(path, format!("{path} : donnez soit codeInsee, soit latitude et longitude"))),
+    }
+}
+
+/// The départements of the `departements` and `regions` criteria (both given: the départements of the
+/// régions that are also listed), with the région codes checked.
+pub fn territoires(
+    path: &str,
+    departements: Option<&[CodeDepartement]>,
+    regions: Option<&[String]>,
+) -> async_graphql::Result<Option<Vec<passerelle_core::CodeDepartement>>> {
+    let from_regions = match regions {
+        None => None,
+        Some(regions) => {
+            let mut deps = Vec::new();
+            for r in regions {
+                let code = r.trim();
+                if passerelle_geo::territoires::region(code).is_none() {
+                    return Err(bad_input(
+                        &format!("{path}.regions"),
+                        format!(
+                            "{path}.regions : « {r} » n'est pas un code de région (COG, ex. 84 pour Auvergne-Rhône-Alpes)"
+                        ),
+                    ));
+                }
+                deps.extend(
+                    passerelle_geo::territoires::departements_of(code)
+                        .into_iter()
+                        .filter_map(|d| passerelle_core::CodeDepartement::parse(d).ok()),
+                );
+            }
+            Some(deps)
+        }
+    };
+    let listed = departements.map(|v| v.iter().map(|d| d.0.clone()).collect::<Vec<_>>());
+    Ok(match (listed, from_regions) {
+        (Some(d), Some(r)) => Some(d.into_iter().filter(|x| r.contains(x)).collect()),
+        (d, r) => d.or(r),
+    })
+}
+
+/// Grands domaines (`M`) or domaines professionnels (`M18`) of a criterion, checked and upper-cased.
+pub fn domaines(
+    argument: &str,
+    values: Option<&[String]>,
+    professionnel: bool,
+) -> async_graphql::Result<Option<Vec<String>>> {
+    let Some(values) = values else {
+        return Ok(None);
+    };
+    values
+        .iter()
+        .map(|v| {
+            let up = v.trim().to_ascii_uppercase();
+            let b = up.as_bytes();
+            let ok = !b.is_empty()
+                && (b'A'..=b'N').contains(&b[0])
+                && if professionnel {
+                    b.len() == 3 && b[1..].iter().all(u8::is_ascii_digit)
+                } else {
+                    b.len() == 1
+                };
+            if ok {
+                Ok(up)
+            } else {
+                Err(bad_input(
+                    argument,
+                    format!(
+                        "{argument} : « {v} » n'est pas {}",
+                        if professionnel {
+                            "un domaine professionnel du ROME (une lettre de A à N et 2 chiffres, ex. M18)"
+                        } else {
+                            "un grand domaine du ROME (une lettre de A à N, ex. M)"
+                        }
+                    ),
+                ))
+            }
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
 }
 
 /// Longest free-text search accepted, in characters.
@@ -322,6 +417,12 @@ pub struct FiltreRessources {
     pub categories: Option<Vec<CategorieRessource>>,
     /// Ressources dont le lieu est dans l'un de ces départements, ou mobilisables dans l'un d'eux.
     pub departements: Option<Vec<CodeDepartement>>,
+    /// Ressources dans l'un des départements de ces régions (codes COG, ex. 84).
+    pub regions: Option<Vec<String>>,
+    /// Ressources rattachées à un code ROME de l'un de ces grands domaines (ex. M).
+    pub grands_domaines: Option<Vec<String>>,
+    /// Ressources rattachées à un code ROME de l'un de ces domaines professionnels (ex. M18).
+    pub domaines_professionnels: Option<Vec<String>>,
     /// Ressources dont le lieu est dans le rayon (les arêtes portent `distanceKm`).
     pub autour: Option<Autour>,
     /// Avec `autour` : inclure aussi les ressources mobilisables partout dans la région (sans distance).
@@ -347,6 +448,9 @@ impl Default for FiltreRessources {
             codes_rome: None,
             categories: None,
             departements: None,
+            regions: None,
+            grands_domaines: None,
+            domaines_professionnels: None,
             autour: None,
             inclure_mobilisables: true,
             du: None,
@@ -396,10 +500,21 @@ impl FiltreRessources {
                 .categories
                 .as_ref()
                 .map(|v| v.iter().map(|c| (*c).into()).collect()),
-            departements: self
-                .departements
-                .as_ref()
-                .map(|v| v.iter().map(|d| d.0.clone()).collect()),
+            departements: territoires(
+                "filtre",
+                self.departements.as_deref(),
+                self.regions.as_deref(),
+            )?,
+            grands_domaines: domaines(
+                "filtre.grandsDomaines",
+                self.grands_domaines.as_deref(),
+                false,
+            )?,
+            domaines_professionnels: domaines(
+                "filtre.domainesProfessionnels",
+                self.domaines_professionnels.as_deref(),
+                true,
+            )?,
             autour,
             inclure_mobilisables: self.inclure_mobilisables,
             periode: Some(periode),
