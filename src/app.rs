@@ -44,8 +44,11 @@ impl Application {
         let sources = Arc::new(Sources::build(&config)?);
         let background = sources.spawn_loading(&config);
         let schema = graphql::build_schema(Arc::clone(&sources));
+        let exporter =
+            crate::export::Exporter::new(schema.clone(), Arc::clone(&sources), config.export);
         let router = http::router(http::AppState {
             schema,
+            exporter,
             sources: Arc::clone(&sources),
             playground: config.server.playground,
         });

@@ -23,6 +23,57 @@ pub struct Config {
     /// `[sources.*]`.
     #[serde(default)]
     pub sources: SourcesConfig,
+    /// `[export]`.
+    #[serde(default)]
+    pub export: ExportConfig,
+}
+
+/// `[export]`: `/export` and `passerelle export`.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExportConfig {
+    /// Most rows one export writes (1 to 10 000 000). Default 200 000. Beyond, the export stops and says
+    /// so (`X-Export-Tronque` header, a warning on the command line).
+    #[serde(default = "default_max_rows", deserialize_with = "max_rows")]
+    pub max_rows: usize,
+    /// Rows fetched per page while walking the list (1 to 10 000). Default 1 000.
+    #[serde(default = "default_page_size", deserialize_with = "page_size")]
+    pub page_size: usize,
+}
+
+impl Default for ExportConfig {
+    fn default() -> Self {
+        Self {
+            max_rows: default_max_rows(),
+            page_size: default_page_size(),
+        }
+    }
+}
+
+fn default_max_rows() -> usize {
+    200_000
+}
+
+fn default_page_size() -> usize {
+    1_000
+}
+
+fn bounded<'de, D: Deserializer<'de>>(d: D, max: usize) -> Result<usize, D::Error> {
+    let n = i64::deserialize(d)?;
+    usize::try_from(n)
+        .ok()
+        .filter(|n| (1..=max).contains(n))
+        .ok_or_else(|| {
+            serde::de::Error::custom(format!("{n} : un nombre de 1 à {max} est attendu"))
+        })
+}
+
+fn max_rows<'de, D: Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
+    bounded(d, 10_000_000)
+}
+
+fn page_size<'de, D: Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
+    bounded(d, 10_000)
 }
 
 /// `[server]`.
@@ -312,6 +363,24 @@ mod tests {
             e.contains("sources.rome.refresh") && e.contains("6 heures"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn export_limits_are_bounded() {
+        let c = Config::load(None, Vec::new()).unwrap();
+        assert_eq!((c.export.max_rows, c.export.page_size), (200_000, 1_000));
+        let c = Config::load(None, env(&[("PASSERELLE_EXPORT__MAX_ROWS", "500")])).unwrap();
+        assert_eq!(c.export.max_rows, 500);
+        for (var, value) in [
+            ("PASSERELLE_EXPORT__MAX_ROWS", "0"),
+            ("PASSERELLE_EXPORT__PAGE_SIZE", "20000"),
+            ("PASSERELLE_EXPORT__PAGE_SIZE", "-1"),
+        ] {
+            let e = Config::load(None, env(&[(var, value)]))
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("export.") && e.contains(value), "{e}");
+        }
     }
 
     #[test]

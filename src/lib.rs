@@ -12,6 +12,7 @@
 
 pub mod app;
 pub mod config;
+pub mod export;
 pub mod graphql;
 pub mod http;
 pub mod sources;

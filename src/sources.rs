@@ -147,6 +147,17 @@ impl Sources {
         })
     }
 
+    /// Completes once every source has tried its first load (served data or failed).
+    pub async fn first_loads(&self) {
+        while self
+            .directory()
+            .iter()
+            .any(|e| e.health.status == SourceStatus::Loading)
+        {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// Starts the first load of every source and, for snapshot sources, their periodic refresh. The
     /// offers wait for the communes' first load (success or failure), which places those published
     /// without a position.

@@ -23,6 +23,7 @@ use std::sync::Arc;
 use async_graphql::{Context, EmptyMutation, EmptySubscription, Schema};
 
 pub use loaders::Loaders;
+pub use pagination::ExportPage;
 pub use query::QueryRoot;
 
 use crate::sources::Sources;
@@ -42,6 +43,40 @@ pub fn sdl() -> String {
     Schema::build(QueryRoot, EmptyMutation, EmptySubscription)
         .finish()
         .sdl()
+}
+
+/// A response ready to send: post-processed, and whether it is a request error (no execution).
+#[derive(Debug)]
+pub struct Executed {
+    /// The response, its fields in the order of the query and its argument errors naming the argument.
+    pub response: async_graphql::Response,
+    /// Errors before execution (syntax, validation, bad arguments): the response has no data.
+    pub request_error: bool,
+}
+
+/// Executes a request with its loaders, then names bad arguments and restores the query's field order.
+/// Every entry point (`/graphql`, `/export`, `passerelle export`) goes through here.
+pub async fn execute(
+    schema: &PasserelleSchema,
+    sources: &Arc<Sources>,
+    request: async_graphql::Request,
+) -> Executed {
+    let query = request.query.clone();
+    let operation = request.operation_name.clone();
+    let request = request.data(Loaders::new(sources));
+    let mut response = schema.execute(request).await;
+    // Parsed again (cheap next to execution) to name bad arguments and to restore the query's order.
+    let document = async_graphql::parser::parse_query(&query).ok();
+    let argument_error = errors::finalize(&mut response, document.as_ref());
+    if let Some(doc) = &document {
+        order::reorder(&mut response.data, doc, operation.as_deref());
+    }
+    let request_error = argument_error
+        || (response.data == async_graphql::Value::Null && !response.errors.is_empty());
+    Executed {
+        response,
+        request_error,
+    }
 }
 
 fn sources<'a>(ctx: &Context<'a>) -> &'a Sources {

@@ -126,11 +126,29 @@ connection!(
 );
 connection!(RessourceConnection, RessourceEdge, Ressource, autour);
 
-/// Reads `first` and `after` into a page request, or says which rule they break.
+/// The page an export asks of the root list field it walks (request data): that field answers this page
+/// whatever its `first` and `after`, so that the export is not limited to a client's page size.
+#[derive(Debug, Clone)]
+pub struct ExportPage {
+    /// Response key (alias or name) of the root field walked.
+    pub key: String,
+    /// The page.
+    pub page: PageRequest,
+}
+
+/// Reads `first` and `after` into a page request, or says which rule they break. Under an export, the
+/// root field it walks answers the export's page instead.
 pub fn page_request(
+    ctx: &async_graphql::Context<'_>,
     first: Option<i32>,
     after: Option<String>,
 ) -> async_graphql::Result<PageRequest> {
+    if let Some(export) = ctx.data_opt::<ExportPage>()
+        && ctx.path_node.as_ref().is_some_and(|n| n.parent.is_none())
+        && ctx.item.node.response_key().node.as_str() == export.key
+    {
+        return Ok(export.page);
+    }
     let first = first.unwrap_or(DEFAULT_FIRST);
     if first < 0 {
         return Err(bad_input(

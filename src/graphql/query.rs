@@ -57,7 +57,7 @@ impl QueryRoot {
         #[graphql(desc = "Nombre d'arêtes (20 par défaut, 100 au plus).")] first: Option<i32>,
         #[graphql(desc = "Curseur de l'arête après laquelle commencer.")] after: Option<String>,
     ) -> async_graphql::Result<Option<MetierConnection>> {
-        let p = page_request(first, after)?;
+        let p = page_request(ctx, first, after)?;
         let recherche = check_recherche(recherche)?;
         let filter = filtre.unwrap_or_default().into_filter(recherche);
         let result = sources(ctx).rome.search(&filter, p).await;
@@ -75,7 +75,7 @@ impl QueryRoot {
         #[graphql(desc = "Nombre d'arêtes (20 par défaut, 100 au plus).")] first: Option<i32>,
         #[graphql(desc = "Curseur de l'arête après laquelle commencer.")] after: Option<String>,
     ) -> async_graphql::Result<Option<AppellationConnection>> {
-        let p = page_request(first, after)?;
+        let p = page_request(ctx, first, after)?;
         let recherche = check_recherche(Some(recherche))?.unwrap_or_default();
         let result = sources(ctx).rome.search_appellations(&recherche, p).await;
         page(p, result, Appellation::from).map(Some)
@@ -139,7 +139,7 @@ impl QueryRoot {
         #[graphql(desc = "Nombre d'arêtes (20 par défaut, 100 au plus).")] first: Option<i32>,
         #[graphql(desc = "Curseur de l'arête après laquelle commencer.")] after: Option<String>,
     ) -> async_graphql::Result<Option<FicheOnisepConnection>> {
-        let p = page_request(first, after)?;
+        let p = page_request(ctx, first, after)?;
         let recherche = check_recherche(recherche)?;
         let filter = filtre.unwrap_or_default().into_filter(recherche);
         let result = sources(ctx).onisep.search(&filter, p).await;
@@ -206,7 +206,7 @@ impl QueryRoot {
         #[graphql(desc = "Nombre d'arêtes (20 par défaut, 100 au plus).")] first: Option<i32>,
         #[graphql(desc = "Curseur de l'arête après laquelle commencer.")] after: Option<String>,
     ) -> async_graphql::Result<Option<CertificationConnection>> {
-        let p = page_request(first, after)?;
+        let p = page_request(ctx, first, after)?;
         let recherche = check_recherche(recherche)?;
         let filter = filtre.unwrap_or_default().into_filter(recherche)?;
         let result = sources(ctx).rncp.search(&filter, p).await;
@@ -248,7 +248,7 @@ impl QueryRoot {
         #[graphql(desc = "Nombre d'arêtes (20 par défaut, 100 au plus).")] first: Option<i32>,
         #[graphql(desc = "Curseur de l'arête après laquelle commencer.")] after: Option<String>,
     ) -> async_graphql::Result<Option<ActionFormationConnection>> {
-        let p = page_request(first, after)?;
+        let p = page_request(ctx, first, after)?;
         let (filter, codes) = filtre.unwrap_or_default().resolve(ctx, None).await?;
         let result = sources(ctx).offre_info.search(&filter, p).await;
         page_rattache(p, result, ActionFormation, |a| {
@@ -281,7 +281,7 @@ impl QueryRoot {
         #[graphql(desc = "Nombre d'arêtes (20 par défaut, 100 au plus).")] first: Option<i32>,
         #[graphql(desc = "Curseur de l'arête après laquelle commencer.")] after: Option<String>,
     ) -> async_graphql::Result<Option<RessourceConnection>> {
-        let p = page_request(first, after)?;
+        let p = page_request(ctx, first, after)?;
         let (filter, codes) = filtre.unwrap_or_default().resolve(ctx, None).await?;
         let result = sources(ctx).repere_metiers.search(&filter, p).await;
         page_rattache(p, result, Ressource, |r| {
@@ -312,7 +312,7 @@ impl QueryRoot {
         #[graphql(desc = "Nombre d'arêtes (20 par défaut, 100 au plus).")] first: Option<i32>,
         #[graphql(desc = "Curseur de l'arête après laquelle commencer.")] after: Option<String>,
     ) -> async_graphql::Result<Option<CommuneConnection>> {
-        let p = page_request(first, after)?;
+        let p = page_request(ctx, first, after)?;
         let result = sources(ctx)
             .geo
             .search(&filtre.unwrap_or_default().into(), p)

@@ -7,7 +7,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use crate::graphql::{Loaders, errors, order};
+use crate::graphql::errors;
 use crate::http::AppState;
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
@@ -60,8 +60,8 @@ pub async fn get(
     }
 }
 
-/// `POST /graphql` with a JSON body `{ "query", "variables", "operationName" }`.
-pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+/// Whether the body is JSON (`application/json`, any parameters); otherwise the Content-Type given.
+pub fn json_content_type(headers: &HeaderMap) -> Result<(), String> {
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -72,7 +72,16 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes
         .unwrap_or("")
         .trim()
         .to_ascii_lowercase();
-    if essence != JSON {
+    if essence == JSON {
+        Ok(())
+    } else {
+        Err(content_type.to_owned())
+    }
+}
+
+/// `POST /graphql` with a JSON body `{ "query", "variables", "operationName" }`.
+pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    if let Err(content_type) = json_content_type(&headers) {
         // Only JSON: a "simple" cross-site form post (text/plain, urlencoded, multipart) never executes.
         return unreadable(
             &headers,
@@ -97,19 +106,10 @@ async fn execute(
     headers: &HeaderMap,
     request: async_graphql::Request,
 ) -> Response {
-    let query = request.query.clone();
-    let operation = request.operation_name.clone();
-    let request = request.data(Loaders::new(&state.sources));
-    let mut response = state.schema.execute(request).await;
-    // Parsed again (cheap next to execution) to name bad arguments and to restore the query's order.
-    let document = async_graphql::parser::parse_query(&query).ok();
-    let argument_error = errors::finalize(&mut response, document.as_ref());
-    if let Some(doc) = &document {
-        order::reorder(&mut response.data, doc, operation.as_deref());
-    }
-    // Errors before execution (syntax, validation, bad arguments) leave no data: a request error.
-    let request_error = argument_error
-        || (response.data == async_graphql::Value::Null && !response.errors.is_empty());
+    let crate::graphql::Executed {
+        response,
+        request_error,
+    } = crate::graphql::execute(&state.schema, &state.sources, request).await;
     // Serialised straight from the response, so that fields keep the order of the query.
     let body = if request_error {
         #[derive(serde::Serialize)]

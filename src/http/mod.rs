@@ -1,5 +1,6 @@
-//! HTTP routes: `/graphql` (GET and POST), the playground at `/`, `/health/live` and `/health/ready`.
+//! HTTP routes: `/graphql` (GET and POST), `/export` (GET and POST), the playground at `/`, `/health/live` and `/health/ready`.
 
+mod export;
 mod graphql;
 mod health;
 mod playground;
@@ -20,6 +21,8 @@ pub struct AppState {
     pub schema: PasserelleSchema,
     /// The sources.
     pub sources: Arc<Sources>,
+    /// Exports.
+    pub exporter: crate::export::Exporter,
     /// Whether `/` serves the playground.
     pub playground: bool,
 }
@@ -37,6 +40,7 @@ impl std::fmt::Debug for AppState {
 pub fn router(state: AppState) -> Router {
     let mut router = Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
+        .route("/export", get(export::get).post(export::post))
         .route("/health/live", get(health::live))
         .route("/health/ready", get(health::ready));
     if state.playground {

@@ -143,9 +143,9 @@ async fn every_explorer_cell_equals_its_list_queries_and_widening_never_loses_an
             json!({
                 "code": "M1805",
                 "lieu": lieu,
-                "rayons": [50, 5, 20],
+                "rayons": [60, 10, 30],
                 "el": ["FICHES_DETAILLEES", "METIERS_PROCHES", "DOMAINE_PROFESSIONNEL"],
-                "mois": 12
+                "mois": 6
             }),
         )
         .await;

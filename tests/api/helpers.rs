@@ -93,6 +93,31 @@ impl TestApp {
         (status, response.json().await.expect("JSON body"))
     }
 
+    /// POSTs a query to `/export` with the URL parameters `params`; returns the status, the headers and
+    /// the body (an error if the body was cut short).
+    pub async fn export(
+        &self,
+        params: &str,
+        query: &str,
+        variables: Value,
+    ) -> (u16, reqwest::header::HeaderMap, Result<Vec<u8>, String>) {
+        let response = self
+            .client
+            .post(format!("{}/export?{params}", self.base))
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .expect("request sent");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = response
+            .bytes()
+            .await
+            .map(|b| b.to_vec())
+            .map_err(|e| e.to_string());
+        (status, headers, body)
+    }
+
     /// Stops the server gracefully and waits for it.
     pub async fn stop(mut self) {
         if let Some(tx) = self.stop.take() {

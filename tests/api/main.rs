@@ -10,6 +10,7 @@ mod helpers;
 
 mod analyse;
 mod certifications;
+mod export;
 mod graphql_http;
 mod offres;
 mod playground;

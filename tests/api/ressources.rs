@@ -199,6 +199,23 @@ async fn a_contact_without_consent_never_leaks() {
     for private in [secret, phone, "Personne Confidentielle"] {
         assert!(!text.contains(private), "« {private} » leaked: {text}");
     }
+    // Exports too, in both formats.
+    let list = r#"fragment R on Ressource { id titre contact { nom fonction structure email telephone } }
+        { ressources(filtre: { du: "2020-01-01" }) { edges { node { ...R } } } }"#;
+    for format in ["csv", "ndjson"] {
+        let (status, _, file) = app
+            .export(&format!("format={format}"), list, json!({}))
+            .await;
+        assert_eq!(status, 200);
+        let file = String::from_utf8(file.unwrap()).unwrap();
+        assert!(file.contains("RM-000001"), "{file}");
+        for private in [secret, phone, "Personne Confidentielle"] {
+            assert!(
+                !file.contains(private),
+                "« {private} » leaked in {format}: {file}"
+            );
+        }
+    }
     // Errors too: a bad query about the resource, and the records reported in the health.
     let (_, body) = app
         .query(

@@ -312,7 +312,7 @@ impl Metier {
         #[graphql(desc = "Nombre d'arêtes (20 par défaut, 100 au plus).")] first: Option<i32>,
         #[graphql(desc = "Curseur de l'arête après laquelle commencer.")] after: Option<String>,
     ) -> async_graphql::Result<Option<ActionFormationConnection>> {
-        let request = page_request(first, after)?;
+        let request = page_request(ctx, first, after)?;
         let (filter, codes) = filtre
             .unwrap_or_default()
             .resolve(ctx, Some(&self.0.code))
@@ -334,7 +334,7 @@ impl Metier {
         #[graphql(desc = "Nombre d'arêtes (20 par défaut, 100 au plus).")] first: Option<i32>,
         #[graphql(desc = "Curseur de l'arête après laquelle commencer.")] after: Option<String>,
     ) -> async_graphql::Result<Option<RessourceConnection>> {
-        let request = page_request(first, after)?;
+        let request = page_request(ctx, first, after)?;
         let (filter, codes) = filtre
             .unwrap_or_default()
             .resolve(ctx, Some(&self.0.code))
