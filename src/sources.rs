@@ -89,7 +89,7 @@ impl Sources {
         fn parts<A: Adapter>(a: &A) -> (&SourceDescriptor, SourceHealth, Vec<(CodeRome, usize)>) {
             (a.descriptor(), a.health(), a.cited_rome_codes())
         }
-        [
+        let mut entries: Vec<SourceEntry> = [
             parts(&*self.rome),
             parts(&*self.onisep),
             parts(&*self.rncp),
@@ -99,7 +99,43 @@ impl Sources {
         ]
         .into_iter()
         .map(|(d, h, c)| entry(d, h, c))
-        .collect()
+        .collect();
+        if let Some(unknown) = self.unknown_rncp_codes()
+            && let Some(offres) = entries
+                .iter_mut()
+                .find(|e| e.descriptor.id == self.offre_info.descriptor().id)
+        {
+            let mut anomalies = offres.health.anomalies.to_vec();
+            anomalies.push(unknown);
+            offres.health.anomalies = anomalies.into();
+        }
+        entries
+    }
+
+    /// The anomaly counting the RNCP numbers prepared by offers that the certifications référentiel
+    /// loaded does not have (never joined on); `None` when all are known or it has not loaded.
+    fn unknown_rncp_codes(&self) -> Option<Anomaly> {
+        let mut unknown: Vec<(passerelle_core::CodeRncp, usize)> = self
+            .offre_info
+            .cited_rncp_codes()
+            .into_iter()
+            .filter(|(code, _)| passerelle_rncp::knows_rncp(&self.rncp, code) == Some(false))
+            .collect();
+        if unknown.is_empty() {
+            return None;
+        }
+        unknown.sort();
+        Some(Anomaly {
+            location: shown(
+                unknown.iter().map(|(code, n)| format!("{code} ({n})")),
+                unknown.len(),
+            ),
+            problem: format!(
+                "{} numéro(s) RNCP préparé(s) par des actions mais absent(s) du référentiel des certifications chargé : jamais joints",
+                unknown.len()
+            ),
+            count: unknown.iter().map(|(_, n)| n).sum(),
+        })
     }
 
     /// The anomaly counting the `cited` codes (with their number of records) that the ROME 4.0 loaded
@@ -118,17 +154,11 @@ impl Sources {
         }
         unknown.sort();
         let rows: usize = unknown.iter().map(|(_, n)| n).sum();
-        const SHOWN: usize = 20;
-        let mut location: Vec<String> = unknown
-            .iter()
-            .take(SHOWN)
-            .map(|(code, n)| format!("{code} ({n})"))
-            .collect();
-        if unknown.len() > SHOWN {
-            location.push(format!("… {} codes en tout", unknown.len()));
-        }
         Some(Anomaly {
-            location: location.join(", "),
+            location: shown(
+                unknown.iter().map(|(code, n)| format!("{code} ({n})")),
+                unknown.len(),
+            ),
             problem: format!(
                 "{} code(s) ROME bien formé(s) mais absent(s) du ROME 4.0 chargé : jamais joints",
                 unknown.len()
@@ -183,6 +213,16 @@ impl Sources {
             ),
         ]
     }
+}
+
+/// The first codes of a list and how many there are in all.
+fn shown(codes: impl Iterator<Item = String>, total: usize) -> String {
+    const SHOWN: usize = 20;
+    let mut location: Vec<String> = codes.take(SHOWN).collect();
+    if total > SHOWN {
+        location.push(format!("… {total} codes en tout"));
+    }
+    location.join(", ")
 }
 
 /// Loads a source, then refreshes it every `refresh` in snapshot mode. While the first load fails, it is

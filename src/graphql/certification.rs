@@ -163,6 +163,51 @@ impl Certification {
     ) -> async_graphql::Result<Option<Vec<MetierRattache>>> {
         metiers_rattaches(ctx, &self.0.codes_rome).await.map(Some)
     }
+    /// Fiches métiers ONISEP dont les formations minimales comprennent une formation à laquelle mène la certification (table de passage ; VIA_FORMATION_ONISEP), par libellé. Mode snapshot ou échantillon d'ONISEP (le jeu Idéo-Fiches métiers). `null` si la source ONISEP est indisponible.
+    async fn fiches_onisep(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<Vec<crate::graphql::metier::FicheOnisepRattachee>>> {
+        let mut ids: Vec<passerelle_core::IdFormationOnisep> = self
+            .0
+            .correspondances
+            .iter()
+            .filter_map(|c| c.formation_onisep.as_ref().map(|f| f.id.clone()))
+            .collect();
+        ids.sort();
+        ids.dedup();
+        crate::graphql::metier::fiches_par_formations(ctx, ids)
+            .await
+            .map(Some)
+    }
+    /// Actions de formation qui préparent la certification (son numéro RNCP ou l'un de ses numéros Certif Info), sous le même filtre que la liste racine `actionsFormation`. `null` si la source Offre Info est indisponible.
+    async fn actions_formation(
+        &self,
+        ctx: &Context<'_>,
+        filtre: Option<crate::graphql::filters::FiltreActionsFormation>,
+        #[graphql(desc = "Nombre d'arêtes (20 par défaut, 100 au plus).")] first: Option<i32>,
+        #[graphql(desc = "Curseur de l'arête après laquelle commencer.")] after: Option<String>,
+    ) -> async_graphql::Result<Option<crate::graphql::pagination::ActionFormationConnection>> {
+        let request = crate::graphql::pagination::page_request(ctx, first, after)?;
+        let (mut filter, _) = filtre.unwrap_or_default().resolve(ctx, None).await?;
+        filter.any_of = Some(passerelle_offre_info::AnyOf {
+            rncp: self.0.rncp.iter().cloned().collect(),
+            certif_info: self
+                .0
+                .correspondances
+                .iter()
+                .filter_map(|c| c.certif_info.clone())
+                .collect(),
+            ..passerelle_offre_info::AnyOf::default()
+        });
+        let result = sources(ctx).offre_info.search(&filter, request).await;
+        crate::graphql::pagination::page(
+            request,
+            result,
+            crate::graphql::formation::ActionFormation,
+        )
+        .map(Some)
+    }
     /// Formacodes de la fiche.
     async fn formacodes(&self) -> Vec<Nomenclature> {
         self.0.formacodes.iter().map(Nomenclature::from).collect()

@@ -3,15 +3,40 @@
 use std::sync::Arc;
 
 use async_graphql::{Context, Object};
+use passerelle_core::Adapter;
 
 use crate::graphql::common::{Nomenclature, Provenance};
-use crate::graphql::errors::source_error;
-use crate::graphql::loaders;
+use crate::graphql::errors::{bad_input, source_error};
+use crate::graphql::filters::{Autour, FiltreActionsFormation, FiltreRessources};
+use crate::graphql::formation::ActionFormation;
+use crate::graphql::pagination::{
+    ActionFormationConnection, RessourceConnection, page_rattache, page_request,
+};
+use crate::graphql::ressource::Ressource;
 use crate::graphql::scalars::CodeInsee;
+use crate::graphql::{loaders, sources};
 
 /// Une commune (ou un arrondissement municipal de Paris, Lyon ou Marseille).
 #[derive(Debug, Clone)]
 pub struct Commune(pub Arc<passerelle_core::model::Commune>);
+
+impl Commune {
+    fn autour(&self, rayon_km: f64) -> Autour {
+        Autour {
+            code_insee: Some(CodeInsee(self.0.code_insee.clone())),
+            latitude: None,
+            longitude: None,
+            rayon_km,
+        }
+    }
+}
+
+fn autour_given() -> async_graphql::Error {
+    bad_input(
+        "filtre.autour",
+        "filtre.autour : sous une commune, le lieu est la commune ; donnez seulement rayonKm",
+    )
+}
 
 /// Une commune (ou un arrondissement municipal de Paris, Lyon ou Marseille).
 #[Object]
@@ -69,6 +94,52 @@ impl Commune {
             .await
             .map_err(|e| source_error(&e))?
             .map(Commune))
+    }
+    /// Actions de formation autour de la commune (son centre), les plus proches d'abord, sous le même filtre que la liste racine `actionsFormation` (sans `autour` : le lieu est la commune). `null` si la source Offre Info est indisponible.
+    async fn actions_formation(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Rayon en kilomètres (plus de 0, au plus 200).", default = 10.0)] rayon_km: f64,
+        filtre: Option<FiltreActionsFormation>,
+        #[graphql(desc = "Nombre d'arêtes (20 par défaut, 100 au plus).")] first: Option<i32>,
+        #[graphql(desc = "Curseur de l'arête après laquelle commencer.")] after: Option<String>,
+    ) -> async_graphql::Result<Option<ActionFormationConnection>> {
+        let p = page_request(ctx, first, after)?;
+        let mut filtre = filtre.unwrap_or_default();
+        if filtre.autour.is_some() {
+            return Err(autour_given());
+        }
+        filtre.autour = Some(self.autour(rayon_km));
+        let (filter, codes) = filtre.resolve(ctx, None).await?;
+        let result = sources(ctx).offre_info.search(&filter, p).await;
+        page_rattache(p, result, ActionFormation, |a| {
+            codes
+                .as_ref()
+                .map(|c| c.rattachement(&a.formation.codes_rome))
+        })
+        .map(Some)
+    }
+    /// Ressources de découverte autour de la commune (son centre), plus celles mobilisables dans la région, sous le même filtre que la liste racine `ressources` (sans `autour`). `null` si la source Repère Métiers est indisponible.
+    async fn ressources(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Rayon en kilomètres (plus de 0, au plus 200).", default = 10.0)] rayon_km: f64,
+        filtre: Option<FiltreRessources>,
+        #[graphql(desc = "Nombre d'arêtes (20 par défaut, 100 au plus).")] first: Option<i32>,
+        #[graphql(desc = "Curseur de l'arête après laquelle commencer.")] after: Option<String>,
+    ) -> async_graphql::Result<Option<RessourceConnection>> {
+        let p = page_request(ctx, first, after)?;
+        let mut filtre = filtre.unwrap_or_default();
+        if filtre.autour.is_some() {
+            return Err(autour_given());
+        }
+        filtre.autour = Some(self.autour(rayon_km));
+        let (filter, codes) = filtre.resolve(ctx, None).await?;
+        let result = sources(ctx).repere_metiers.search(&filter, p).await;
+        page_rattache(p, result, Ressource, |r| {
+            codes.as_ref().map(|c| c.rattachement(&r.codes_rome))
+        })
+        .map(Some)
     }
     /// Provenance.
     async fn provenance(&self) -> Provenance {

@@ -232,6 +232,25 @@ impl FicheOnisep {
         })
     }
 
+    /// Certifications auxquelles mènent les formations minimales de la fiche (fiche détaillée), d'après la table de passage (VIA_FORMATION_ONISEP), par numéro RNCP. `null` si la source des certifications est indisponible.
+    async fn certifications(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<Vec<crate::graphql::metier::CertificationRattachee>>> {
+        let ids: Vec<passerelle_core::IdFormationOnisep> = self
+            .detail()
+            .map(|d| {
+                d.formations_minimales
+                    .iter()
+                    .map(|f| f.id.clone())
+                    .collect()
+            })
+            .unwrap_or_default();
+        crate::graphql::metier::certifications_par_formations(ctx, &ids)
+            .await
+            .map(Some)
+    }
+
     /// Métiers associés par l'ONISEP (fiche détaillée), ceux que la source connaît. `null` si la source ONISEP est indisponible.
     async fn metiers_associes(
         &self,

@@ -152,10 +152,10 @@ async fn every_explorer_cell_equals_its_list_queries_and_widening_never_loses_an
     assert_eq!(status, 200, "{body}");
     assert!(errors(&body).is_empty(), "{body}");
     let x = &body["data"]["explorer"];
-    assert_eq!(x["rayonsKm"], json!([5.0, 20.0, 50.0]), "radii sorted");
+    assert_eq!(x["rayonsKm"], json!([10.0, 30.0, 60.0]), "radii sorted");
     let today = format!("{:04}-{:02}-{:02}", TODAY.0, TODAY.1, TODAY.2);
     assert_eq!(x["sessionsDu"], today.as_str());
-    assert_eq!(x["sessionsAu"], "2027-01-15");
+    assert_eq!(x["sessionsAu"], "2026-07-15");
     let cibles = x["cibles"].as_array().unwrap();
     let niveaux: Vec<&str> = cibles
         .iter()
@@ -195,13 +195,13 @@ async fn every_explorer_cell_equals_its_list_queries_and_widening_never_loses_an
         let (level, r) = (i / 3, i % 3);
         assert_eq!(cell["cible"], cibles[level]);
         let rayon = cell["rayonKm"].as_f64().unwrap();
-        assert_eq!(rayon, [5.0, 20.0, 50.0][r]);
+        assert_eq!(rayon, [10.0, 30.0, 60.0][r]);
         let expected = recompute(
             &app,
             &cell["cible"]["codesRome"],
             &lieu,
             rayon,
-            (&today, "2027-01-15"),
+            (&today, "2026-07-15"),
         )
         .await;
         for f in FIGURES {
@@ -228,6 +228,13 @@ async fn every_explorer_cell_equals_its_list_queries_and_widening_never_loses_an
         }
     }
     assert!(any_nonzero, "the sample has offers around Lyon: {x}");
+    // The close métiers (M1802, M1810) bring offers of their own at every radius.
+    for cell in &cellules[6..9] {
+        assert!(
+            cell["ecartCible"]["actionsFormation"].as_i64().unwrap() > 0,
+            "{cell}"
+        );
+    }
     let last = &cellules[11];
     let first = &cellules[0];
     assert!(

@@ -237,7 +237,7 @@ async fn spreadsheet_options_a_row_limit_and_get() {
         .await;
     assert_eq!(status, 200);
     assert_eq!(headers["x-export-tronque"], "5");
-    assert_eq!(headers["x-total-count"], "30");
+    assert_eq!(headers["x-total-count"], "34");
     let file = file.unwrap();
     assert!(file.starts_with(b"\xEF\xBB\xBFdistanceKm;node.numero;"));
     let (_, rows) = read_csv(&file[3..], b';');

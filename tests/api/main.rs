@@ -12,6 +12,7 @@ mod analyse;
 mod certifications;
 mod export;
 mod graphql_http;
+mod jointures;
 mod offres;
 mod playground;
 mod query;

@@ -133,7 +133,7 @@ async fn every_filter_and_the_parent_fiche_attachment() {
         }
     };
     let all = count("{}").await;
-    assert_eq!(all, 30);
+    assert_eq!(all, 34);
     for filtre in [
         r#"{ rncp: ["RNCP36257"] }"#,
         r#"{ certifInfo: ["112974"] }"#,

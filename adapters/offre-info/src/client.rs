@@ -156,6 +156,13 @@ impl IntercarifApi {
         filter: &OffreFilter,
         page: PageRequest,
     ) -> Result<SearchPage<Arc<ActionFormation>>, AdapterError> {
+        if filter.any_of.is_some() {
+            return Err(unsupported(
+                "les rattachements par certification ou Formacode (le service web ne cherche que par \
+                 code ROME et département) ; utilisez le mode snapshot"
+                    .into(),
+            ));
+        }
         let (Some(codes), Some(departements)) = (&filter.codes_rome, &filter.departements) else {
             return Err(unsupported(
                 "une recherche sans code ROME ou sans département (le service web répond par métier \

@@ -155,6 +155,14 @@ impl OffreIndex {
         })
     }
 
+    /// The RNCP numbers the actions prepare, each with its number of actions.
+    pub fn cited_rncp(&self) -> Vec<(CodeRncp, usize)> {
+        self.by_rncp
+            .iter()
+            .map(|(c, ids)| (c.clone(), ids.len()))
+            .collect()
+    }
+
     /// Number of formations.
     pub fn formation_count(&self) -> usize {
         self.formations.len()
@@ -175,6 +183,24 @@ impl OffreIndex {
         if let Some(codes) = &f.certif_info {
             sets.push(union(
                 codes.iter().filter_map(|c| self.by_certif_info.get(c)),
+            ));
+        }
+        if let Some(any) = &f.any_of {
+            sets.push(union(
+                any.codes_rome
+                    .iter()
+                    .filter_map(|c| self.by_rome.get(c))
+                    .chain(
+                        any.formacodes
+                            .iter()
+                            .filter_map(|c| self.by_formacode.get(c)),
+                    )
+                    .chain(any.rncp.iter().filter_map(|c| self.by_rncp.get(c)))
+                    .chain(
+                        any.certif_info
+                            .iter()
+                            .filter_map(|c| self.by_certif_info.get(c)),
+                    ),
             ));
         }
         for prefixes in [&f.grands_domaines, &f.domaines_professionnels]

@@ -237,6 +237,22 @@ pub struct OffreFilter {
     pub recrutement_ouvert: Option<bool>,
     /// Words of the formation's title or objective; without `autour`, best title match first.
     pub recherche: Option<String>,
+    /// Actions matching at least one of these codes (a union, combined with the other criteria like
+    /// any of them): a métier's offers by ROME code, certification and Formacode at once.
+    pub any_of: Option<AnyOf>,
+}
+
+/// Codes of which an action must match at least one.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AnyOf {
+    /// ROME codes of the formation.
+    pub codes_rome: Vec<CodeRome>,
+    /// Formacodes of the formation.
+    pub formacodes: Vec<Formacode>,
+    /// RNCP certifications prepared.
+    pub rncp: Vec<CodeRncp>,
+    /// Certif Info certifications prepared.
+    pub certif_info: Vec<CodeCertifInfo>,
 }
 
 impl Indexed for OffreData {
@@ -264,6 +280,18 @@ pub enum OffreInfoAdapter {
 }
 
 impl OffreInfoAdapter {
+    /// The RNCP numbers the actions held in memory prepare, each with its number of actions (empty in
+    /// `http` mode), for the count of numbers unknown to the certifications référentiel.
+    pub fn cited_rncp_codes(&self) -> Vec<(CodeRncp, usize)> {
+        match self {
+            Self::Snapshot(s) => s
+                .current()
+                .map(|d| d.index.cited_rncp())
+                .unwrap_or_default(),
+            Self::Api(_) => Vec::new(),
+        }
+    }
+
     /// The adapter the configuration asks for.
     pub fn new(config: &OffreInfoConfig, clock: Clock) -> Result<Self, ConfigError> {
         match config.mode {

@@ -117,6 +117,9 @@ pub struct OnisepFilter {
     pub codes_rome: Option<Vec<CodeRome>>,
     /// A domaine or sous-domaine of the ONISEP classification (case and accents ignored).
     pub domaine: Option<String>,
+    /// Fiches whose detailed description lists one of these formations among the minimal ones (the
+    /// Idéo-Fiches métiers data set; the API does not serve it).
+    pub formations: Option<Vec<passerelle_core::IdFormationOnisep>>,
 }
 
 impl OnisepFilter {
@@ -125,6 +128,11 @@ impl OnisepFilter {
         self.codes_rome
             .as_ref()
             .is_none_or(|codes| f.codes_rome.iter().any(|c| codes.contains(c)))
+            && self.formations.as_ref().is_none_or(|ids| {
+                f.detail
+                    .as_ref()
+                    .is_some_and(|d| d.formations_minimales.iter().any(|m| ids.contains(&m.id)))
+            })
             && domaine.is_none_or(|d| {
                 f.domaines.iter().any(|p| {
                     fold(&p.domaine) == d || p.sous_domaine.as_deref().is_some_and(|s| fold(s) == d)

@@ -206,6 +206,7 @@ async fn search_ranks_labels_and_synonyms_and_filters_by_domaine() {
             recherche: Some("informatique".into()),
             domaine: Some("informatique, internet".into()),
             codes_rome: Some(vec![rome("M1805")]),
+            formations: None,
         },
     )
     .await;

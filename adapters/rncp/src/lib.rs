@@ -247,5 +247,10 @@ impl Indexed for RncpData {
 /// The certifications adapter: the référentiel held in memory (`sample` and `snapshot` modes).
 pub type RncpAdapter = Snapshot<RncpData>;
 
+/// Whether the référentiel loaded has this RNCP number; `None` before it has loaded.
+pub fn knows_rncp(adapter: &RncpAdapter, code: &CodeRncp) -> Option<bool> {
+    adapter.current().ok().map(|d| d.by_rncp.contains_key(code))
+}
+
 #[cfg(test)]
 mod tests;

@@ -149,6 +149,7 @@ impl FiltreActionsFormation {
                     .map(|v| v.iter().map(|m| m.code().to_owned()).collect()),
                 recrutement_ouvert: self.recrutement_ouvert,
                 recherche: check_recherche("filtre.recherche", self.recherche.clone())?,
+                any_of: None,
             },
             codes,
         ))

@@ -362,6 +362,7 @@ impl FiltreFichesOnisep {
                 .codes_rome
                 .map(|v| v.into_iter().map(|c| c.0).collect()),
             domaine: self.domaine,
+            formations: None,
         }
     }
 }

@@ -29,9 +29,21 @@ pub use model::{
     GroupeSavoirs, Mobilite, Savoir, SecteurActivite,
 };
 pub use rattachement::{
-    CertificationRattachee, FicheOnisepRattachee, MetierRattache, Rattachement, metiers_rattaches,
+    CertificationRattachee, FicheOnisepRattachee, MetierRattache, Rattachement,
+    certifications_par_formations, fiches_par_formations, metiers_rattaches,
 };
 use rattachement::{certifications_de, fiches_onisep_de, formacodes_rncp};
+
+/// Une façon de relier un métier à des actions de formation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
+pub enum JointureFormation {
+    /// Par code ROME : les actions indexées sur la fiche ou sur la fiche V3 qu'elle détaille.
+    CodeRome,
+    /// Par certification : les actions qui préparent une certification rattachée au métier (RNCP ou Certif Info).
+    Certification,
+    /// Par Formacode : les actions indexées sur un Formacode du métier.
+    Formacode,
+}
 
 /// Une fiche métier du ROME 4.0 (France Travail), avec ce que les autres sources y rattachent.
 #[derive(Debug, Clone)]
@@ -304,24 +316,96 @@ impl Metier {
         certifications_de(ctx, &self.0).await.map(Some)
     }
 
-    /// Actions de formation indexées sur ce code ROME : le même filtre que la liste racine `actionsFormation`, restreint à ce métier. `null` si la source Offre Info est indisponible.
+    /// Actions de formation rattachées au métier, sous le même filtre que la liste racine `actionsFormation`. Par défaut par code ROME : les actions indexées sur la fiche (DIRECT) ou sur la fiche V3 qu'elle détaille (VIA_FICHE_PARENTE). `jointures` ajoute les actions qui préparent une certification rattachée au métier (VIA_CERTIFICATION, voir `certifications`) ou indexées sur un Formacode du métier (VIA_FORMACODE, voir `formacodes`) ; l'arête dit par où chaque action est venue (le premier de cet ordre). `null` si la source Offre Info est indisponible.
     async fn actions_formation(
         &self,
         ctx: &Context<'_>,
         filtre: Option<FiltreActionsFormation>,
         #[graphql(desc = "Nombre d'arêtes (20 par défaut, 100 au plus).")] first: Option<i32>,
         #[graphql(desc = "Curseur de l'arête après laquelle commencer.")] after: Option<String>,
+        #[graphql(
+            desc = "Les façons de relier le métier aux actions (une au moins).",
+            default_with = "vec![JointureFormation::CodeRome]"
+        )]
+        jointures: Vec<JointureFormation>,
     ) -> async_graphql::Result<Option<ActionFormationConnection>> {
         let request = page_request(ctx, first, after)?;
-        let (filter, codes) = filtre
-            .unwrap_or_default()
-            .resolve(ctx, Some(&self.0.code))
-            .await?;
+        if jointures.is_empty() {
+            return Err(crate::graphql::errors::bad_input(
+                "jointures",
+                "jointures : au moins une façon de relier le métier est attendue (CODE_ROME, CERTIFICATION, FORMACODE)",
+            ));
+        }
+        if jointures == [JointureFormation::CodeRome] {
+            let (filter, codes) = filtre
+                .unwrap_or_default()
+                .resolve(ctx, Some(&self.0.code))
+                .await?;
+            let result = sources(ctx).offre_info.search(&filter, request).await;
+            return page_rattache(request, result, ActionFormation, |a| {
+                codes
+                    .as_ref()
+                    .map(|c| c.rattachement(&a.formation.codes_rome))
+            })
+            .map(Some);
+        }
+        let (mut filter, _) = filtre.unwrap_or_default().resolve(ctx, None).await?;
+        let mut any = passerelle_offre_info::AnyOf::default();
+        let mut by_code = None;
+        if jointures.contains(&JointureFormation::CodeRome) {
+            let (codes, widened) =
+                crate::graphql::filters::CodesRome::widen(ctx, vec![self.0.code.clone()]).await;
+            any.codes_rome = widened;
+            by_code = Some(codes);
+        }
+        if jointures.contains(&JointureFormation::Certification) {
+            for c in certifications_de(ctx, &self.0).await? {
+                let c = &c.certification.0;
+                any.rncp.extend(c.rncp.clone());
+                any.certif_info.extend(
+                    c.correspondances
+                        .iter()
+                        .filter_map(|k| k.certif_info.clone()),
+                );
+            }
+        }
+        if jointures.contains(&JointureFormation::Formacode) {
+            let formacodes = match &self.0.formacodes {
+                Some(f) => f.iter().map(|n| n.code.clone()).collect(),
+                None => formacodes_rncp(ctx, &self.0)
+                    .await?
+                    .into_iter()
+                    .map(|n| n.code)
+                    .collect::<Vec<String>>(),
+            };
+            any.formacodes = formacodes
+                .iter()
+                .filter_map(|c| passerelle_core::Formacode::parse(c).ok())
+                .collect();
+        }
+        let wanted = any.clone();
+        filter.any_of = Some(any);
         let result = sources(ctx).offre_info.search(&filter, request).await;
         page_rattache(request, result, ActionFormation, |a| {
-            codes
-                .as_ref()
-                .map(|c| c.rattachement(&a.formation.codes_rome))
+            let f = &a.formation;
+            if let Some(codes) = &by_code
+                && f.codes_rome.iter().any(|c| wanted.codes_rome.contains(c))
+            {
+                return Some(codes.rattachement(&f.codes_rome));
+            }
+            let certified = f.certifications.iter().any(|c| {
+                c.rncp.as_ref().is_some_and(|r| wanted.rncp.contains(r))
+                    || c.certif_info
+                        .as_ref()
+                        .is_some_and(|ci| wanted.certif_info.contains(ci))
+            });
+            if certified {
+                return Some(Rattachement::ViaCertification);
+            }
+            f.formacodes
+                .iter()
+                .any(|c| wanted.formacodes.contains(&c.code))
+                .then_some(Rattachement::ViaFormacode)
         })
         .map(Some)
     }

@@ -33,12 +33,14 @@ pub enum Rattachement {
     ViaFormacode,
     /// Rattaché par une certification commune.
     ViaCertification,
+    /// Rattaché par une formation ONISEP : celle que la fiche ONISEP cite parmi les formations minimales et à laquelle mène la certification selon la table de passage.
+    ViaFormationOnisep,
 }
 
 /// Une fiche ONISEP et la façon dont elle est rattachée à la fiche métier.
 #[derive(Debug, SimpleObject)]
 pub struct FicheOnisepRattachee {
-    /// Comment la fiche ONISEP est rattachée : DIRECT par son code ROME, VIA_FICHE_PARENTE quand l'ONISEP cite la fiche V3 que celle-ci détaille.
+    /// Comment la fiche ONISEP est rattachée : à un métier, DIRECT par son code ROME ou VIA_FICHE_PARENTE quand l'ONISEP cite la fiche V3 que celle-ci détaille ; à une certification, VIA_FORMATION_ONISEP.
     pub rattachement: Rattachement,
     /// La fiche ONISEP.
     pub fiche: FicheOnisep,
@@ -47,7 +49,7 @@ pub struct FicheOnisepRattachee {
 /// Une certification et la façon dont elle est rattachée à la fiche métier.
 #[derive(Debug, SimpleObject)]
 pub struct CertificationRattachee {
-    /// Comment la certification est rattachée : DIRECT par un code ROME de sa fiche RNCP, VIA_FICHE_PARENTE quand elle cite la fiche V3 que celle-ci détaille.
+    /// Comment la certification est rattachée : à un métier, DIRECT par un code ROME de sa fiche RNCP ou VIA_FICHE_PARENTE quand elle cite la fiche V3 que celle-ci détaille ; à une fiche ONISEP, VIA_FORMATION_ONISEP.
     pub rattachement: Rattachement,
     /// La certification.
     pub certification: Certification,
@@ -188,6 +190,63 @@ pub async fn formacodes_rncp(
         .map(|(code, _, libelle)| Nomenclature {
             code: code.to_owned(),
             libelle: libelle.map(str::to_owned),
+        })
+        .collect())
+}
+
+/// The certifications leading to these ONISEP formations (table de passage), each once, by RNCP number.
+pub async fn certifications_par_formations(
+    ctx: &Context<'_>,
+    formations: &[passerelle_core::IdFormationOnisep],
+) -> async_graphql::Result<Vec<CertificationRattachee>> {
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for id in formations {
+        let filter = RncpFilter {
+            formation_onisep: Some(id.clone()),
+            ..RncpFilter::default()
+        };
+        let found = sources(ctx)
+            .rncp
+            .search(&filter, PageRequest::ALL)
+            .await
+            .map_err(|e| source_error(&e))?;
+        for h in found.hits {
+            if seen.insert((h.record.rncp.clone(), h.record.certif_info().cloned())) {
+                out.push(CertificationRattachee {
+                    rattachement: Rattachement::ViaFormationOnisep,
+                    certification: Certification(h.record),
+                });
+            }
+        }
+    }
+    out.sort_by(|a, b| a.certification.0.rncp.cmp(&b.certification.0.rncp));
+    Ok(out)
+}
+
+/// The fiches ONISEP citing one of these formations among their minimal ones, by label.
+pub async fn fiches_par_formations(
+    ctx: &Context<'_>,
+    formations: Vec<passerelle_core::IdFormationOnisep>,
+) -> async_graphql::Result<Vec<FicheOnisepRattachee>> {
+    if formations.is_empty() {
+        return Ok(Vec::new());
+    }
+    let filter = OnisepFilter {
+        formations: Some(formations),
+        ..OnisepFilter::default()
+    };
+    let found = sources(ctx)
+        .onisep
+        .search(&filter, PageRequest::ALL)
+        .await
+        .map_err(|e| source_error(&e))?;
+    Ok(found
+        .hits
+        .into_iter()
+        .map(|h| FicheOnisepRattachee {
+            rattachement: Rattachement::ViaFormationOnisep,
+            fiche: FicheOnisep(h.record),
         })
         .collect())
 }
