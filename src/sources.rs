@@ -5,6 +5,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
+
 use passerelle_core::config::{Mode, SourceConfig};
 use passerelle_core::snapshot::Geocoder;
 use passerelle_core::{
@@ -37,6 +39,33 @@ pub struct Sources {
     pub geo: Arc<GeoAdapter>,
     /// The clock all date logic goes through.
     pub clock: Clock,
+    /// When each source will next try to load, by source id.
+    schedule: Arc<Schedule>,
+}
+
+/// When each source will next try to load.
+#[derive(Debug, Default)]
+struct Schedule(std::sync::Mutex<std::collections::HashMap<&'static str, DateTime<Utc>>>);
+
+impl Schedule {
+    fn set(&self, source: &'static str, at: Option<DateTime<Utc>>) {
+        let mut map = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match at {
+            Some(at) => map.insert(source, at),
+            None => map.remove(source),
+        };
+    }
+
+    fn get(&self, source: &str) -> Option<DateTime<Utc>> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(source)
+            .copied()
+    }
 }
 
 /// One line of the sources directory.
@@ -46,6 +75,8 @@ pub struct SourceEntry {
     pub descriptor: SourceDescriptor,
     /// Current health.
     pub health: SourceHealth,
+    /// When the source will next try to load (snapshots refreshed periodically, first loads retried).
+    pub next_refresh: Option<DateTime<Utc>>,
 }
 
 impl Sources {
@@ -67,6 +98,7 @@ impl Sources {
             repere_metiers: Arc::new(RepereMetiersAdapter::new(&s.repere_metiers, clock)?),
             geo,
             clock,
+            schedule: Arc::default(),
         })
     }
 
@@ -84,6 +116,7 @@ impl Sources {
                 SourceEntry {
                     descriptor: descriptor.clone(),
                     health,
+                    next_refresh: self.schedule.get(descriptor.id),
                 }
             };
         fn parts<A: Adapter>(a: &A) -> (&SourceDescriptor, SourceHealth, Vec<(CodeRome, usize)>) {
@@ -135,6 +168,7 @@ impl Sources {
                 unknown.len()
             ),
             count: unknown.iter().map(|(_, n)| n).sum(),
+            rejected: false,
         })
     }
 
@@ -164,6 +198,7 @@ impl Sources {
                 unknown.len()
             ),
             count: rows,
+            rejected: false,
         })
     }
 
@@ -194,22 +229,31 @@ impl Sources {
     pub fn spawn_loading(&self, config: &Config) -> Vec<JoinHandle<()>> {
         let s = &config.sources;
         let (geo_tried, geo_loaded) = tokio::sync::watch::channel(false);
+        let timing = || (Arc::clone(&self.schedule), self.clock);
         vec![
-            spawn_source(Arc::clone(&self.geo), &s.geo, None, Some(geo_tried)),
-            spawn_source(Arc::clone(&self.rome), &s.rome, None, None),
-            spawn_source(Arc::clone(&self.onisep), &s.onisep, None, None),
-            spawn_source(Arc::clone(&self.rncp), &s.rncp, None, None),
+            spawn_source(
+                Arc::clone(&self.geo),
+                &s.geo,
+                None,
+                Some(geo_tried),
+                timing(),
+            ),
+            spawn_source(Arc::clone(&self.rome), &s.rome, None, None, timing()),
+            spawn_source(Arc::clone(&self.onisep), &s.onisep, None, None, timing()),
+            spawn_source(Arc::clone(&self.rncp), &s.rncp, None, None, timing()),
             spawn_source(
                 Arc::clone(&self.offre_info),
                 &s.offre_info,
                 Some(geo_loaded),
                 None,
+                timing(),
             ),
             spawn_source(
                 Arc::clone(&self.repere_metiers),
                 &s.repere_metiers,
                 None,
                 None,
+                timing(),
             ),
         ]
     }
@@ -234,9 +278,18 @@ fn spawn_source<A: Adapter>(
     config: &SourceConfig,
     after: Option<tokio::sync::watch::Receiver<bool>>,
     tried: Option<tokio::sync::watch::Sender<bool>>,
+    (schedule, clock): (Arc<Schedule>, Clock),
 ) -> JoinHandle<()> {
     let periodic = config.mode == Mode::Snapshot;
     let refresh = config.refresh;
+    let id = adapter.descriptor().id;
+    let sleep = move |delay: Duration| {
+        let at = chrono::Duration::from_std(delay)
+            .ok()
+            .and_then(|d| clock.now().checked_add_signed(d));
+        schedule.set(id, at);
+        tokio::time::sleep(delay)
+    };
     tokio::spawn(async move {
         if let Some(mut after) = after {
             // A closed channel (the other task ended) counts as done.
@@ -248,7 +301,7 @@ fn spawn_source<A: Adapter>(
         }
         let mut retry = Duration::from_secs(1);
         while first.is_err() {
-            tokio::time::sleep(retry).await;
+            sleep(retry).await;
             retry = (retry * 2).min(refresh);
             first = adapter.refresh().await;
         }
@@ -256,7 +309,7 @@ fn spawn_source<A: Adapter>(
             return;
         }
         loop {
-            tokio::time::sleep(refresh).await;
+            sleep(refresh).await;
             // Failures are recorded in the source's health; the previous data keeps serving.
             let _ = adapter.refresh().await;
         }

@@ -31,7 +31,22 @@ pub struct Certificateur {
 
 /// Une formation décrite par l'ONISEP (Idéo).
 #[derive(Debug, Clone)]
-pub struct FormationOnisep(pub passerelle_core::model::FormationOnisep);
+pub struct FormationOnisep(
+    pub passerelle_core::model::FormationOnisep,
+    /// The provenance of the record citing it.
+    pub passerelle_core::Provenance,
+);
+
+impl FormationOnisep {
+    /// The formation cited by a record of provenance `by`.
+    pub fn cited(
+        f: passerelle_core::model::FormationOnisep,
+        by: &passerelle_core::Provenance,
+    ) -> Self {
+        let url = f.url();
+        Self(f, by.clone().with_url(Some(url)))
+    }
+}
 
 /// Une formation décrite par l'ONISEP (Idéo).
 #[Object]
@@ -47,6 +62,10 @@ impl FormationOnisep {
     /// Page de la formation sur onisep.fr.
     async fn url(&self) -> String {
         self.0.url()
+    }
+    /// Provenance : la source de l'enregistrement qui cite la formation (table de passage, fiche ONISEP), avec le lien de la formation sur onisep.fr.
+    async fn provenance(&self) -> Provenance {
+        (&self.1).into()
     }
     /// Certifications auxquelles mène la formation, d'après la table de passage. `null` si la source des certifications est indisponible.
     async fn certifications(
@@ -74,7 +93,10 @@ impl FormationOnisep {
 
 /// Une entrée de la table de passage de l'ONISEP : une déclinaison Certif Info de la certification.
 #[derive(Debug)]
-pub struct Correspondance(passerelle_core::model::Correspondance);
+pub struct Correspondance(
+    passerelle_core::model::Correspondance,
+    passerelle_core::Provenance,
+);
 
 /// Une entrée de la table de passage de l'ONISEP : une déclinaison Certif Info de la certification (une par mention ou option).
 #[Object]
@@ -93,7 +115,10 @@ impl Correspondance {
     }
     /// La formation ONISEP.
     async fn formation_onisep(&self) -> Option<FormationOnisep> {
-        self.0.formation_onisep.clone().map(FormationOnisep)
+        self.0
+            .formation_onisep
+            .clone()
+            .map(|f| FormationOnisep::cited(f, &self.1))
     }
     /// Certifiante selon Certif Info.
     async fn certifiante(&self) -> Option<bool> {
@@ -249,12 +274,15 @@ impl Certification {
             .correspondances
             .iter()
             .cloned()
-            .map(Correspondance)
+            .map(|c| Correspondance(c, self.0.provenance.clone()))
             .collect()
     }
     /// La formation ONISEP de la première déclinaison qui en a une.
     async fn formation_onisep(&self) -> Option<FormationOnisep> {
-        self.0.formation_onisep().cloned().map(FormationOnisep)
+        self.0
+            .formation_onisep()
+            .cloned()
+            .map(|f| FormationOnisep::cited(f, &self.0.provenance))
     }
     /// Provenance de la certification.
     async fn provenance(&self) -> Provenance {

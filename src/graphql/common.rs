@@ -13,6 +13,8 @@ pub struct Provenance {
     pub producteur: String,
     /// Licence de la donnée.
     pub licence: String,
+    /// Mention de la source à afficher par qui réutilise la donnée, comme sa licence le demande.
+    pub attribution: String,
     /// Lien vers l'enregistrement chez le producteur, s'il en a un.
     pub url: Option<String>,
     /// Version ou date du jeu de données d'où l'enregistrement a été lu.
@@ -27,6 +29,7 @@ impl From<&passerelle_core::Provenance> for Provenance {
             source: p.source.to_owned(),
             producteur: p.producteur.to_owned(),
             licence: p.licence.to_owned(),
+            attribution: p.attribution.to_owned(),
             url: p.url.clone(),
             version: p.version.clone(),
             recupere_le: p.recupere_le,

@@ -192,7 +192,7 @@ impl FicheOnisep {
             d.formations_minimales
                 .iter()
                 .cloned()
-                .map(FormationOnisep)
+                .map(|f| FormationOnisep::cited(f, &self.0.provenance))
                 .collect()
         })
     }

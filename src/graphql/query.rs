@@ -4,7 +4,6 @@ use async_graphql::{Context, ID, Object};
 use passerelle_core::{Adapter, PageRequest};
 
 use crate::graphql::certification::{Certification, load_certification};
-use crate::graphql::common::Nomenclature;
 use crate::graphql::commune::Commune;
 use crate::graphql::errors::bad_input;
 use crate::graphql::errors::source_error;
@@ -13,7 +12,9 @@ use crate::graphql::filters::{
     FiltreMetiers, FiltreRessources,
 };
 use crate::graphql::formation::{ActionFormation, Formation};
-use crate::graphql::metier::{Appellation, GrandDomaine, Metier, load_metier};
+use crate::graphql::metier::{
+    Appellation, DomaineProfessionnel, GrandDomaine, Metier, load_metier,
+};
 use crate::graphql::onisep::FicheOnisep;
 use crate::graphql::pagination::{
     ActionFormationConnection, AppellationConnection, CertificationConnection, CommuneConnection,
@@ -90,7 +91,7 @@ impl QueryRoot {
             .rome
             .nomenclatures()
             .map_err(|e| source_error(&e))?;
-        Ok(Some(GrandDomaine::all(&n)))
+        Ok(Some(GrandDomaine::all(&n, &rome_provenance(ctx))))
     }
 
     /// Les domaines professionnels du ROME 4.0 (110), par code, éventuellement ceux d'un grand domaine. Mode snapshot ou échantillon seulement (SOURCE_UNSUPPORTED en mode http). `null` si la source ROME est indisponible.
@@ -98,19 +99,17 @@ impl QueryRoot {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Lettre du grand domaine (ex. M).")] code_grand_domaine: Option<String>,
-    ) -> async_graphql::Result<Option<Vec<Nomenclature>>> {
+    ) -> async_graphql::Result<Option<Vec<DomaineProfessionnel>>> {
         let n = sources(ctx)
             .rome
             .nomenclatures()
             .map_err(|e| source_error(&e))?;
         let wanted = code_grand_domaine.map(|g| g.trim().to_ascii_uppercase());
-        Ok(Some(
-            n.domaines_professionnels
-                .iter()
-                .filter(|d| wanted.as_deref().is_none_or(|g| d.code.starts_with(g)))
-                .map(Nomenclature::from)
-                .collect(),
-        ))
+        Ok(Some(DomaineProfessionnel::all(
+            &n,
+            wanted.as_deref(),
+            &rome_provenance(ctx),
+        )))
     }
 
     /// Une fiche métier ONISEP par son identifiant ; `null` si elle n'existe pas.
@@ -380,4 +379,15 @@ impl QueryRoot {
     async fn sources(&self, ctx: &Context<'_>) -> Vec<Source> {
         sources(ctx).directory().into_iter().map(Source).collect()
     }
+}
+
+/// The provenance of the ROME 4.0 référentiel loaded (for its nomenclatures).
+fn rome_provenance(ctx: &Context<'_>) -> passerelle_core::Provenance {
+    let rome = &sources(ctx).rome;
+    let health = rome.health();
+    passerelle_core::Provenance::new(
+        rome.descriptor(),
+        health.version,
+        health.loaded_at.unwrap_or_else(|| sources(ctx).clock.now()),
+    )
 }

@@ -28,6 +28,19 @@ pub struct Anomalie {
     pub probleme: String,
     /// Nombre d'occurrences de ce problème (les premiers emplacements seulement sont nommés).
     pub nombre: usize,
+    /// Chaque occurrence est un enregistrement écarté (non servi), plutôt qu'un enregistrement gardé avec un défaut.
+    pub rejet: bool,
+}
+
+impl From<&passerelle_core::Anomaly> for Anomalie {
+    fn from(a: &passerelle_core::Anomaly) -> Self {
+        Self {
+            emplacement: a.location.clone(),
+            probleme: a.problem.clone(),
+            nombre: a.count,
+            rejet: a.rejected,
+        }
+    }
 }
 
 /// Une source de données de passerelle, sa licence et sa fraîcheur.
@@ -57,6 +70,10 @@ impl Source {
     async fn url(&self) -> &str {
         self.0.descriptor.url
     }
+    /// Mention de la source à afficher par qui réutilise ses données, comme sa licence le demande.
+    async fn attribution(&self) -> &str {
+        self.0.descriptor.attribution
+    }
     /// Mode de service configuré (`sample`, `snapshot`, `http`).
     async fn mode(&self) -> &str {
         self.0.health.mode
@@ -82,6 +99,10 @@ impl Source {
     async fn charge_le(&self) -> Option<DateTime<Utc>> {
         self.0.health.loaded_at
     }
+    /// Prochain essai de chargement prévu : rechargement périodique d'un jeu complet (`refresh`), ou nouvel essai d'un premier chargement qui a échoué ; `null` pour un échantillon ou une API interrogée en direct.
+    async fn prochaine_actualisation(&self) -> Option<DateTime<Utc>> {
+        self.0.next_refresh
+    }
     /// Dernière erreur de chargement, si le dernier essai a échoué.
     async fn derniere_erreur(&self) -> Option<&str> {
         self.0.health.last_error.as_deref()
@@ -100,11 +121,31 @@ impl Source {
             .anomalies
             .iter()
             .take(first)
-            .map(|a| Anomalie {
-                emplacement: a.location.clone(),
-                probleme: a.problem.clone(),
-                nombre: a.count,
-            })
+            .map(Anomalie::from)
+            .collect()
+    }
+    /// Nombre d'enregistrements écartés à la lecture (mal formés, sans identifiant, hors du périmètre servi), toutes raisons confondues.
+    async fn enregistrements_rejetes(&self) -> usize {
+        self.0
+            .health
+            .anomalies
+            .iter()
+            .filter(|a| a.rejected)
+            .map(|a| a.count)
+            .sum()
+    }
+    /// Les raisons des enregistrements écartés, regroupées, avec leurs premiers emplacements.
+    async fn rejets(
+        &self,
+        #[graphql(desc = "Nombre maximal de raisons (20 par défaut).", default = 20)] first: usize,
+    ) -> Vec<Anomalie> {
+        self.0
+            .health
+            .anomalies
+            .iter()
+            .filter(|a| a.rejected)
+            .take(first)
+            .map(Anomalie::from)
             .collect()
     }
 }

@@ -263,18 +263,31 @@ async fn rncp_numbers_of_offers_unknown_to_the_referentiel_are_counted_never_joi
         ..SourceConfig::default()
     };
     let app = spawn_app_with(config, true).await;
-    let d = data(
-        &app,
-        r#"{ sources { id anomalies(first: 50) { emplacement probleme nombre } }
-             actionsFormation(first: 5) { nodes { formation { certifications { rncp certification { rncp } } } } } }"#,
-    )
-    .await;
+    let query = r#"{ sources { id chargeLe prochaineActualisation anomalies(first: 50) { emplacement probleme nombre } }
+             actionsFormation(first: 5) { nodes { formation { certifications { rncp certification { rncp } } } } } }"#;
+    let mut d = data(&app, query).await;
+    // The next load is scheduled just after the first one is served.
+    for _ in 0..40 {
+        if d["sources"][3]["prochaineActualisation"].is_string() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        d = data(&app, query).await;
+    }
     let offres = d["sources"]
         .as_array()
         .unwrap()
         .iter()
         .find(|s| s["id"] == "offre-info")
         .unwrap();
+    // A snapshot says when it reloads next: `refresh` (24 h by default) after its load.
+    let loaded =
+        chrono::DateTime::parse_from_rfc3339(offres["chargeLe"].as_str().unwrap()).unwrap();
+    let next =
+        chrono::DateTime::parse_from_rfc3339(offres["prochaineActualisation"].as_str().unwrap())
+            .unwrap();
+    let ahead = (next - loaded).num_minutes();
+    assert!((24 * 60 - 5..=24 * 60 + 5).contains(&ahead), "{offres}");
     let unknown = offres["anomalies"]
         .as_array()
         .unwrap()

@@ -96,15 +96,18 @@ pub struct Anomaly {
     pub problem: String,
     /// How many times it occurs.
     pub count: usize,
+    /// Each occurrence is a record left out (not served), rather than a record kept with a flaw.
+    pub rejected: bool,
 }
 
 impl Anomaly {
-    /// One occurrence of a problem.
+    /// One occurrence of a problem in a record kept.
     pub fn new(location: impl Into<String>, problem: impl Into<String>) -> Self {
         Self {
             location: location.into(),
             problem: problem.into(),
             count: 1,
+            rejected: false,
         }
     }
 }
@@ -121,9 +124,17 @@ impl Anomalies {
     /// How many places are named per problem.
     pub const EXAMPLES: usize = 5;
 
-    /// Records one occurrence of `problem` at `location`.
+    /// Records one occurrence of `problem` at `location`, in a record kept.
     pub fn add(&mut self, problem: impl Into<String>, location: impl Into<String>) {
-        let problem = problem.into();
+        self.record(problem.into(), location.into(), false);
+    }
+
+    /// Records one record left out because of `problem` at `location`.
+    pub fn reject(&mut self, problem: impl Into<String>, location: impl Into<String>) {
+        self.record(problem.into(), location.into(), true);
+    }
+
+    fn record(&mut self, problem: String, location: String, rejected: bool) {
         let i = match self.groups.iter().position(|g| g.problem == problem) {
             Some(i) => i,
             None => {
@@ -131,6 +142,7 @@ impl Anomalies {
                     location: String::new(),
                     problem,
                     count: 0,
+                    rejected,
                 });
                 self.examples.push(0);
                 self.groups.len() - 1
@@ -142,7 +154,7 @@ impl Anomalies {
             if !group.location.is_empty() {
                 group.location.push_str(", ");
             }
-            group.location.push_str(&location.into());
+            group.location.push_str(&location);
             self.examples[i] += 1;
         } else if self.examples[i] == Self::EXAMPLES {
             group.location.push('…');

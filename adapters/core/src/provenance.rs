@@ -17,6 +17,8 @@ pub struct SourceDescriptor {
     pub licence: &'static str,
     /// Page describing the data at the producer.
     pub url: &'static str,
+    /// The attribution text its licence asks reusers to show (« Source : … »).
+    pub attribution: &'static str,
 }
 
 /// Where one record comes from and how fresh it is.
@@ -28,6 +30,8 @@ pub struct Provenance {
     pub producteur: &'static str,
     /// Licence of the data.
     pub licence: &'static str,
+    /// The attribution text the licence asks reusers to show.
+    pub attribution: &'static str,
     /// Link to the record at the producer, when the producer has one.
     pub url: Option<String>,
     /// Version or date of the dataset the record was read from.
@@ -47,6 +51,7 @@ impl Provenance {
             source: descriptor.id,
             producteur: descriptor.producteur,
             licence: descriptor.licence,
+            attribution: descriptor.attribution,
             url: None,
             version,
             recupere_le,

@@ -56,6 +56,7 @@ pub const API_GEO: SourceDescriptor = SourceDescriptor {
     producteur: "IGN et INSEE, via l'API Géo (geo.api.gouv.fr)",
     licence: "Licence Ouverte / Open Licence 2.0 (Etalab)",
     url: "https://geo.api.gouv.fr/decoupage-administratif",
+    attribution: "Source : IGN et INSEE, découpage administratif, via l'API Géo (geo.api.gouv.fr)",
 };
 
 /// The types of commune a search asks for: the communes and the municipal arrondissements.

@@ -53,6 +53,7 @@ pub const DESCRIPTOR: SourceDescriptor = SourceDescriptor {
     producteur: "La Poste",
     licence: "Licence Ouverte / Open Licence 2.0 (Etalab)",
     url: "https://www.data.gouv.fr/fr/datasets/base-officielle-des-codes-postaux/",
+    attribution: "Source : La Poste, base officielle des codes postaux (data.gouv.fr)",
 };
 
 /// The embedded sample, in La Poste's format.
@@ -162,7 +163,7 @@ impl Dataset for GeoData {
             let code = match CodeInsee::parse(&row.code_insee) {
                 Ok(c) => c,
                 Err(e) => {
-                    anomalies.add(format!("{e} : ligne ignorée"), format!("{name}:{line}"));
+                    anomalies.reject(format!("{e} : ligne ignorée"), format!("{name}:{line}"));
                     continue;
                 }
             };

@@ -52,6 +52,7 @@ pub const DESCRIPTOR: SourceDescriptor = SourceDescriptor {
     producteur: "Réseau des Carif-Oref (Intercarif)",
     licence: "Licence Ouverte / Open Licence 2.0 (Etalab)",
     url: "https://www.intercariforef.org/referentiels/offre-de-formation",
+    attribution: "Source : réseau des Carif-Oref, Offre Info (intercariforef.org)",
 };
 
 /// The embedded sample, in LHEO 2.3.

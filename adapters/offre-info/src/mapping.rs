@@ -34,6 +34,12 @@ impl Report<'_> {
             .add(problem, format!("{}:{} {path}", self.file, node.line));
     }
 
+    /// A record left out.
+    fn reject(&mut self, path: &str, node: &Node, problem: String) {
+        self.anomalies
+            .reject(problem, format!("{}:{} {path}", self.file, node.line));
+    }
+
     /// Reports the elements of `node`'s tree that LHEO does not define.
     pub(crate) fn unknown_elements(&mut self, node: &Node, path: &str) {
         let mut found = Vec::new();
@@ -246,14 +252,25 @@ fn certifications(report: &mut Report<'_>, f: &Node, path: &str) -> Vec<Certific
         .collect()
 }
 
-fn formation(report: &mut Report<'_>, f: &Node, numero: String, intitule: String) -> Formation {
+fn formation(
+    report: &mut Report<'_>,
+    f: &Node,
+    numero: String,
+    intitule: String,
+    provenance: &Provenance,
+) -> Formation {
     let Domaine {
         formacodes,
         codes_rome,
         codes_nsf,
     } = domaine(report, f, "formation");
     let certifications = certifications(report, f, "formation");
+    let url = f
+        .at(&["url-formation", "urlweb"])
+        .map(|u| u.text.trim().to_owned())
+        .filter(|u| !u.is_empty());
     Formation {
+        provenance: provenance.clone().with_url(url.clone()),
         numero,
         intitule,
         objectif: text(f, "objectif-formation"),
@@ -266,10 +283,7 @@ fn formation(report: &mut Report<'_>, f: &Node, numero: String, intitule: String
         certifications,
         niveau_entree: coded(f, "code-niveau-entree", code_lists::niveau),
         niveau_sortie: coded(f, "code-niveau-sortie", code_lists::niveau),
-        url: f
-            .at(&["url-formation", "urlweb"])
-            .map(|u| u.text.trim().to_owned())
-            .filter(|u| !u.is_empty()),
+        url,
         parcours: coded(f, "parcours-de-formation", code_lists::parcours),
         objectif_general: coded(
             f,
@@ -335,7 +349,7 @@ fn action(
     provenance: &Provenance,
 ) -> Option<ActionFormation> {
     let Some(numero) = a.attr("numero").map(str::trim).filter(|n| !n.is_empty()) else {
-        report.push(
+        report.reject(
             "formation/action",
             a,
             format!(
@@ -425,7 +439,7 @@ pub(crate) fn actions(
     provenance: &Provenance,
 ) -> Vec<ActionFormation> {
     let Some(numero) = f.attr("numero").map(str::trim).filter(|n| !n.is_empty()) else {
-        report.push(
+        report.reject(
             "formation",
             f,
             "formation sans attribut numero : ignorée".into(),
@@ -433,7 +447,7 @@ pub(crate) fn actions(
         return Vec::new();
     };
     let Some(intitule) = text(f, "intitule-formation") else {
-        report.push(
+        report.reject(
             "formation/intitule-formation",
             f,
             format!("formation {numero} sans intitulé : ignorée"),
@@ -441,7 +455,13 @@ pub(crate) fn actions(
         return Vec::new();
     };
     report.unknown_elements(f, "formation");
-    let formation = Arc::new(formation(report, f, numero.to_owned(), intitule));
+    let formation = Arc::new(formation(
+        report,
+        f,
+        numero.to_owned(),
+        intitule,
+        provenance,
+    ));
     f.children("action")
         .filter_map(|a| action(report, a, &formation, provenance))
         .collect()
@@ -466,7 +486,7 @@ pub(crate) fn resume(
     provenance: &Provenance,
 ) -> Option<ActionFormation> {
     let Some(numero) = r.attr("numero").map(str::trim).filter(|n| !n.is_empty()) else {
-        report.push(
+        report.reject(
             "resume-offre",
             r,
             "resume-offre sans attribut numero : ignoré".into(),
@@ -477,7 +497,7 @@ pub(crate) fn resume(
         .text_of("intitule-formation")
         .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
     else {
-        report.push(
+        report.reject(
             "resume-offre/intitule-formation",
             r,
             format!("offre {numero} sans intitulé : ignorée"),
@@ -517,6 +537,7 @@ pub(crate) fn resume(
         parcours: None,
         objectif_general: None,
         contact: None,
+        provenance: provenance.clone().with_url(url.clone()),
     });
     let position = match (
         extra(r, "geolocalisation", "latitude"),

@@ -301,9 +301,45 @@ async fn numeros(adapter: &OffreInfoAdapter, filter: OffreFilter) -> Vec<String>
 async fn every_filter_of_the_sample() {
     let adapter = sample().await;
     let all = numeros(&adapter, OffreFilter::default()).await;
-    assert_eq!(all.len(), 30);
+    assert_eq!(all.len(), 34);
     assert!(all.windows(2).all(|w| w[0] < w[1]), "by action number");
     let by = |f: OffreFilter| numeros(&adapter, f);
+    // Any of several codes: the union of each code's offers, still combined with the other criteria.
+    let rome = |c: &str| passerelle_core::CodeRome::parse(c).unwrap();
+    let m1810 = by(OffreFilter {
+        codes_rome: Some(vec![rome("M1810")]),
+        ..OffreFilter::default()
+    })
+    .await;
+    let formacode = by(OffreFilter {
+        formacodes: Some(vec![passerelle_core::Formacode::parse("31067").unwrap()]),
+        ..OffreFilter::default()
+    })
+    .await;
+    let any = |departements: Option<Vec<passerelle_core::CodeDepartement>>| {
+        by(OffreFilter {
+            any_of: Some(crate::AnyOf {
+                codes_rome: vec![rome("M1810")],
+                formacodes: vec![passerelle_core::Formacode::parse("31067").unwrap()],
+                ..crate::AnyOf::default()
+            }),
+            departements,
+            ..OffreFilter::default()
+        })
+    };
+    let mut union: Vec<String> = m1810.iter().chain(&formacode).cloned().collect();
+    union.sort();
+    union.dedup();
+    assert!(union.len() > m1810.len() && union.len() > formacode.len());
+    assert_eq!(any(None).await, union);
+    assert!(
+        any(Some(vec![
+            passerelle_core::CodeDepartement::parse("38").unwrap()
+        ]))
+        .await
+        .len()
+            < union.len()
+    );
     let rncp = by(OffreFilter {
         rncp: Some(vec![passerelle_core::CodeRncp::parse("36257").unwrap()]),
         ..OffreFilter::default()
@@ -339,7 +375,7 @@ async fn every_filter_of_the_sample() {
         ..OffreFilter::default()
     })
     .await;
-    assert_eq!(cpf.len() + not_cpf.len(), 30);
+    assert_eq!(cpf.len() + not_cpf.len(), all.len());
     assert!(!cpf.is_empty() && !not_cpf.is_empty());
     let distance = by(OffreFilter {
         modalites_enseignement: Some(vec!["2".into()]),
@@ -364,7 +400,7 @@ async fn every_filter_of_the_sample() {
         ..OffreFilter::default()
     })
     .await;
-    assert!(!niveau.is_empty() && niveau.len() < 30);
+    assert!(!niveau.is_empty() && niveau.len() < all.len());
     let window = by(OffreFilter {
         sessions_debut: Some((
             chrono::NaiveDate::from_ymd_opt(2026, 1, 1),

@@ -49,6 +49,7 @@ pub const DESCRIPTOR: SourceDescriptor = SourceDescriptor {
     producteur: "ONISEP",
     licence: "Données ouvertes ONISEP (licence indiquée sur la page du jeu de données)",
     url: "https://opendata.onisep.fr/data/5fa5949243f97/2-ideo-metiers-onisep.htm",
+    attribution: "Source : ONISEP, Idéo-Métiers et Idéo-Fiches métiers (onisep.fr)",
 };
 
 /// The embedded sample: Idéo-Métiers (XML flavour) and Idéo-Fiches métiers, written for passerelle.

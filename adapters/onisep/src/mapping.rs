@@ -148,11 +148,11 @@ pub(crate) fn build(
     let mut anomalies = Anomalies::default();
     for row in &rows {
         let Some(link) = text(&row.lien_site_onisepfr) else {
-            anomalies.add(problems::NO_LINK, row.location.clone());
+            anomalies.reject(problems::NO_LINK, row.location.clone());
             continue;
         };
         let Some(id) = id_from_link(link) else {
-            anomalies.add(problems::BAD_LINK, format!("{} « {link} »", row.location));
+            anomalies.reject(problems::BAD_LINK, format!("{} « {link} »", row.location));
             continue;
         };
         let fiche = fiches.entry(id.clone()).or_insert_with(|| {
@@ -203,11 +203,11 @@ pub(crate) fn build(
             let record = match detail::fiche(&node) {
                 Ok(r) => r,
                 Err(Unusable::NoId) => {
-                    anomalies.add(problems::FICHE_NO_ID, location);
+                    anomalies.reject(problems::FICHE_NO_ID, location);
                     continue;
                 }
                 Err(Unusable::BadId(raw)) => {
-                    anomalies.add(problems::FICHE_BAD_ID, format!("{location} « {raw} »"));
+                    anomalies.reject(problems::FICHE_BAD_ID, format!("{location} « {raw} »"));
                     continue;
                 }
             };

@@ -40,6 +40,7 @@ pub const DESCRIPTOR: SourceDescriptor = SourceDescriptor {
     producteur: "Région Auvergne-Rhône-Alpes / Via Compétences",
     licence: "Publication modérée selon la charte Repère Métiers ; format d'export défini par passerelle",
     url: "https://reperemetiers.fr/",
+    attribution: "Source : Repère Métiers, Région Auvergne-Rhône-Alpes (reperemetiers.fr)",
 };
 
 /// The embedded sample.

@@ -417,7 +417,7 @@ pub(crate) fn build(
             None => place,
         };
         if let Some(e) = value.get("__erreur_json").and_then(|v| v.as_str()) {
-            anomalies.add(
+            anomalies.reject(
                 format!("ligne JSON illisible ({e}), ressource écartée"),
                 location,
             );
@@ -426,19 +426,19 @@ pub(crate) fn build(
         let dto: RessourceDto = match serde_path_to_error::deserialize(value) {
             Ok(d) => d,
             Err(e) => {
-                anomalies.add(format!("{}, ressource écartée", decode_error(&e)), location);
+                anomalies.reject(format!("{}, ressource écartée", decode_error(&e)), location);
                 continue;
             }
         };
         match ressource(dto, provenance) {
             Ok((_, r)) if !seen.insert(r.id.clone()) => {
-                anomalies.add(
+                anomalies.reject(
                     "champ id : identifiant en double, ressource écartée",
                     location,
                 );
             }
             Ok(ok) => valid.push(ok),
-            Err(v) => anomalies.add(
+            Err(v) => anomalies.reject(
                 format!("champ {} : {}, ressource écartée", v.field, v.rule),
                 location,
             ),
@@ -448,7 +448,7 @@ pub(crate) fn build(
     let mut published = BTreeMap::new();
     for (statut, r) in valid {
         if let Some(parent) = r.parent_id.as_ref().filter(|p| !ids.contains(*p)) {
-            anomalies.add(
+            anomalies.reject(
                 format!(
                     "champ parent_id : « {parent} » n'existe pas dans l'export, ressource écartée"
                 ),

@@ -43,6 +43,7 @@ pub const DESCRIPTOR: SourceDescriptor = SourceDescriptor {
     producteur: "France compétences ; ONISEP (table de passage)",
     licence: "Licence Ouverte / Open Licence 2.0 (RNCP) ; données ouvertes ONISEP (table de passage)",
     url: "https://www.data.gouv.fr/fr/datasets/repertoire-national-des-certifications-professionnelles-et-repertoire-specifique/",
+    attribution: "Source : France compétences, RNCP (francecompetences.fr) ; ONISEP, table de passage Certif Info",
 };
 
 macro_rules! sample_file {

@@ -126,12 +126,12 @@ impl Builder<'_> {
         let raw = row.get("Numero_Fiche").unwrap_or_default();
         if raw.to_ascii_uppercase().starts_with("RS") {
             self.anomalies
-                .add(problems::RS, format!("{} « {raw} »", row.location));
+                .reject(problems::RS, format!("{} « {raw} »", row.location));
             return None;
         }
         let Ok(rncp) = CodeRncp::parse(raw) else {
             self.anomalies
-                .add(problems::BAD_NUMERO, format!("{} « {raw} »", row.location));
+                .reject(problems::BAD_NUMERO, format!("{} « {raw} »", row.location));
             return None;
         };
         let provenance = self.provenance;
@@ -278,7 +278,7 @@ fn entree(item: &Node, location: &str, anomalies: &mut Anomalies) -> Option<Entr
         .text_of("certif_info_ci_identifiant")
         .and_then(|c| CodeCertifInfo::parse(c).ok())
     else {
-        anomalies.add(problems::TABLE_NO_CI, location);
+        anomalies.reject(problems::TABLE_NO_CI, location);
         return None;
     };
     let mut checked = |name: &str, problem: &'static str, ok: &dyn Fn(&str) -> bool| {

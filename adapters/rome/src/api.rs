@@ -256,6 +256,8 @@ impl RomeApi {
                  ({total} au total) ; utilisez le mode snapshot"
             )));
         }
+        let provenance =
+            passerelle_core::Provenance::new(self.descriptor(), self.version(), self.clock.now());
         let hits = answer
             .resultats
             .iter()
@@ -265,6 +267,7 @@ impl RomeApi {
                 Some(Hit::new(AppellationTrouvee {
                     appellation: a.domain()?,
                     code_rome: CodeRome::parse(&a.metier.as_ref()?.code).ok()?,
+                    provenance: provenance.clone(),
                 }))
             })
             .collect();

@@ -40,6 +40,7 @@ pub const DESCRIPTOR: SourceDescriptor = SourceDescriptor {
     producteur: "France Travail",
     licence: "Licence Ouverte / Open Licence 2.0 (Etalab)",
     url: "https://www.francetravail.org/opendata/repertoire-operationnel-des-meti.html",
+    attribution: "Source : France Travail, ROME 4.0 (francetravail.org)",
 };
 
 macro_rules! sample_file {
@@ -185,6 +186,8 @@ pub struct AppellationTrouvee {
     pub appellation: Appellation,
     /// Code of its fiche.
     pub code_rome: CodeRome,
+    /// Where it comes from (its link: its fiche).
+    pub provenance: passerelle_core::Provenance,
 }
 
 /// The lists of the référentiel itself.
@@ -249,10 +252,12 @@ impl RomeData {
             .take(page.limit)
             .filter_map(|f| {
                 let (code, i) = &self.entries[f.entry];
-                let appellation = self.metiers.get(code)?.appellations.get(*i)?.clone();
+                let metier = self.metiers.get(code)?;
+                let appellation = metier.appellations.get(*i)?.clone();
                 Some(Hit::new(AppellationTrouvee {
                     appellation,
                     code_rome: code.clone(),
+                    provenance: metier.provenance.clone(),
                 }))
             })
             .collect();

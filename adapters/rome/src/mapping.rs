@@ -495,7 +495,7 @@ fn classements<'a>(
     let mut out: HashMap<&str, Vec<Classement>> = HashMap::new();
     for (line, r) in &rows.rows {
         if CodeRome::parse(&r.code_rome).is_err() {
-            anomalies.add(
+            anomalies.reject(
                 "code ROME mal formé, ligne ignorée",
                 format!("{}:{line}", rows.file),
             );

@@ -111,6 +111,10 @@ impl Formation {
     async fn contact(&self) -> Option<ContactOffre> {
         self.0.contact.as_ref().map(Into::into)
     }
+    /// Provenance de la formation (son lien : la page de la formation chez le producteur).
+    async fn provenance(&self) -> Provenance {
+        (&self.0.provenance).into()
+    }
     /// Les actions de cette formation, par numéro. Modes snapshot et échantillon (SOURCE_UNSUPPORTED en mode http). `null` si la source Offre Info est indisponible.
     async fn actions(
         &self,

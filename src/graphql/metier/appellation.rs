@@ -10,6 +10,7 @@ use crate::graphql::scalars::CodeRome;
 pub struct Appellation {
     pub(crate) appellation: passerelle_core::model::Appellation,
     pub(crate) code_rome: passerelle_core::CodeRome,
+    pub(crate) provenance: passerelle_core::Provenance,
 }
 
 impl From<passerelle_rome::AppellationTrouvee> for Appellation {
@@ -17,6 +18,7 @@ impl From<passerelle_rome::AppellationTrouvee> for Appellation {
         Self {
             appellation: a.appellation,
             code_rome: a.code_rome,
+            provenance: a.provenance,
         }
     }
 }
@@ -59,5 +61,9 @@ impl Appellation {
     /// La fiche métier de l'appellation. `null` si la source ROME est indisponible.
     async fn metier(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Metier>> {
         load_metier(ctx, self.code_rome.clone()).await
+    }
+    /// Provenance : celle de sa fiche métier.
+    async fn provenance(&self) -> crate::graphql::common::Provenance {
+        (&self.provenance).into()
     }
 }

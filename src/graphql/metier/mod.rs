@@ -25,8 +25,8 @@ use crate::graphql::{loaders, sources};
 
 pub use appellation::Appellation;
 pub use model::{
-    CentreInteret, Competence, ContexteTravail, GrandDomaine, GroupeContextesTravail,
-    GroupeSavoirs, Mobilite, Savoir, SecteurActivite,
+    CentreInteret, Competence, ContexteTravail, DomaineProfessionnel, GrandDomaine,
+    GroupeContextesTravail, GroupeSavoirs, Mobilite, Savoir, SecteurActivite,
 };
 pub use rattachement::{
     CertificationRattachee, FicheOnisepRattachee, MetierRattache, Rattachement,
@@ -101,6 +101,7 @@ impl Metier {
             .map(|a| Appellation {
                 appellation: a.clone(),
                 code_rome: self.0.code.clone(),
+                provenance: self.0.provenance.clone(),
             })
             .collect()
     }

@@ -4,7 +4,7 @@
 use async_graphql::{Enum, SimpleObject};
 use passerelle_core::model::Importance;
 
-use crate::graphql::common::Nomenclature;
+use crate::graphql::common::{Nomenclature, Provenance};
 use crate::graphql::metier::Metier;
 
 /// Une mobilité professionnelle : une fiche vers laquelle évoluer depuis celle-ci.
@@ -158,23 +158,57 @@ pub struct GrandDomaine {
     /// Libellé.
     pub libelle: Option<String>,
     /// Ses domaines professionnels, par code.
-    pub domaines_professionnels: Vec<Nomenclature>,
+    pub domaines_professionnels: Vec<DomaineProfessionnel>,
+    /// Provenance : le ROME 4.0 chargé.
+    pub provenance: Provenance,
+}
+
+/// Un domaine professionnel du ROME (ex. M18).
+#[derive(Debug, SimpleObject)]
+pub struct DomaineProfessionnel {
+    /// Code : la lettre du grand domaine et deux chiffres (ex. M18).
+    pub code: String,
+    /// Libellé.
+    pub libelle: Option<String>,
+    /// Lettre de son grand domaine.
+    pub code_grand_domaine: String,
+    /// Provenance : le ROME 4.0 chargé.
+    pub provenance: Provenance,
+}
+
+impl DomaineProfessionnel {
+    /// The domaines professionnels, those of `grand_domaine` only when given.
+    pub fn all(
+        n: &passerelle_rome::Nomenclatures,
+        grand_domaine: Option<&str>,
+        provenance: &passerelle_core::Provenance,
+    ) -> Vec<Self> {
+        n.domaines_professionnels
+            .iter()
+            .filter(|d| grand_domaine.is_none_or(|g| d.code.starts_with(g)))
+            .map(|d| Self {
+                code: d.code.clone(),
+                libelle: d.libelle.clone(),
+                code_grand_domaine: d.code.chars().take(1).collect(),
+                provenance: provenance.into(),
+            })
+            .collect()
+    }
 }
 
 impl GrandDomaine {
     /// The grands domaines with their domaines professionnels.
-    pub fn all(n: &passerelle_rome::Nomenclatures) -> Vec<Self> {
+    pub fn all(
+        n: &passerelle_rome::Nomenclatures,
+        provenance: &passerelle_core::Provenance,
+    ) -> Vec<Self> {
         n.grands_domaines
             .iter()
             .map(|g| Self {
                 code: g.code.clone(),
                 libelle: g.libelle.clone(),
-                domaines_professionnels: n
-                    .domaines_professionnels
-                    .iter()
-                    .filter(|d| d.code.starts_with(&g.code))
-                    .map(Nomenclature::from)
-                    .collect(),
+                domaines_professionnels: DomaineProfessionnel::all(n, Some(&g.code), provenance),
+                provenance: provenance.into(),
             })
             .collect()
     }

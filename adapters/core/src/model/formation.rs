@@ -45,6 +45,8 @@ pub struct Formation {
     pub objectif_general: Option<CodeLibelle>,
     /// The formation's contact, exactly as the source publishes it (real people's professional data).
     pub contact: Option<ContactOffre>,
+    /// Where the formation comes from (its link: the formation's page at the producer).
+    pub provenance: Provenance,
 }
 
 /// A contact of an offer, as published in LHEO `<coordonnees>`: served only as the source publishes it.
