@@ -18,7 +18,7 @@ use passerelle_core::PageRequest;
 use crate::config::ExportConfig;
 use crate::graphql::{ExportPage, PasserelleSchema, errors};
 use crate::sources::Sources;
-use plan::{Plan, PlanError, Rows, TOTAL_KEY, TypeInfo};
+use plan::{Plan, PlanError, TOTAL_KEY, TypeInfo};
 
 /// The file format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -347,25 +347,27 @@ impl Export {
         let root = data
             .shift_remove(self.plan.key.as_str())
             .unwrap_or(Value::Null);
-        let (rows, total) = match (&self.plan.rows, root) {
-            (Rows::List, Value::List(items)) => {
-                let n = items.len();
-                (items, n)
-            }
-            (Rows::Under(key), Value::Object(mut object)) => {
-                let total = match object.get(TOTAL_KEY) {
-                    Some(Value::Number(n)) => n.as_u64().map(|n| n as usize),
-                    _ => None,
-                };
-                let items = match object.shift_remove(key.as_str()) {
-                    Some(Value::List(items)) => items,
-                    _ => Vec::new(),
-                };
-                let n = items.len();
-                (items, total.unwrap_or(n))
-            }
-            _ => (Vec::new(), 0),
+        let total = match &root {
+            Value::Object(object) => match object.get(TOTAL_KEY) {
+                Some(Value::Number(n)) => n.as_u64().and_then(|n| usize::try_from(n).ok()),
+                _ => None,
+            },
+            _ => None,
         };
+        let mut value = root;
+        for key in &self.plan.rows {
+            value = match value {
+                Value::Object(mut object) => {
+                    object.shift_remove(key.as_str()).unwrap_or(Value::Null)
+                }
+                _ => Value::Null,
+            };
+        }
+        let rows = match value {
+            Value::List(items) => items,
+            _ => Vec::new(),
+        };
+        let total = total.unwrap_or(rows.len());
         self.total.get_or_insert(total);
         let mut rows = rows;
         rows.truncate(self.max_rows.saturating_sub(self.offset));

@@ -92,15 +92,6 @@ impl TypeInfo {
     }
 }
 
-/// Where the rows are under the first field's value.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Rows {
-    /// The value is the list of rows.
-    List,
-    /// The rows are the list under this key of the value (`edges`, `nodes`, `cellules`…).
-    Under(String),
-}
-
 /// An export's plan.
 #[derive(Debug, Clone)]
 pub struct Plan {
@@ -108,8 +99,9 @@ pub struct Plan {
     pub document: ExecutableDocument,
     /// Response key of the first field.
     pub key: String,
-    /// Where its rows are.
-    pub rows: Rows,
+    /// Where its rows are: the path of response keys from its value to the list (empty when the
+    /// value is the list).
+    pub rows: Vec<String>,
     /// Whether the export walks pages (a connection taking `first` and `after`).
     pub paged: bool,
     /// Column paths, relative to a row.
@@ -206,6 +198,38 @@ impl Walker<'_> {
         }
     }
 
+    /// Where the rows are under a selection set of object type `ty`: the response keys down to the first
+    /// selected list of objects (depth first, in selection order), with its item type and selection.
+    fn find_rows<'s>(
+        &'s self,
+        set: &'s SelectionSet,
+        ty: &str,
+    ) -> Option<(Vec<String>, String, &'s SelectionSet)> {
+        let mut fields = Vec::new();
+        self.fields(set, &mut fields);
+        for f in fields {
+            if f.selection_set.node.items.is_empty() {
+                continue;
+            }
+            let Some(info) = self.types.field(ty, f.name.node.as_str()) else {
+                continue;
+            };
+            let (t, list) = named(&info.ty);
+            if !self.types.is_object(t) {
+                continue;
+            }
+            let key = f.response_key().node.to_string();
+            if list {
+                return Some((vec![key], t.to_owned(), &f.selection_set.node));
+            }
+            if let Some((mut path, item, selection)) = self.find_rows(&f.selection_set.node, t) {
+                path.insert(0, key);
+                return Some((path, item, selection));
+            }
+        }
+        None
+    }
+
     /// The leaf paths under a selection set of type `parent`.
     fn columns(
         &self,
@@ -287,29 +311,17 @@ impl Plan {
                 "export : « {key} » n'est pas une liste d'objets"
             )));
         }
-        let mut sub = Vec::new();
-        walker.fields(&root.node.selection_set.node, &mut sub);
         let connection = types.field(root_type, "edges").is_some()
             && types.field(root_type, "pageInfo").is_some();
         let (rows, row_type, row_set) = if root_is_list {
             (
-                Rows::List,
+                Vec::new(),
                 root_type.to_owned(),
                 &root.node.selection_set.node,
             )
         } else {
-            let list_field = sub.iter().find_map(|f| {
-                let i = types.field(root_type, f.name.node.as_str())?;
-                let (t, list) = named(&i.ty);
-                (list && types.is_object(t) && !f.selection_set.node.items.is_empty())
-                    .then_some((*f, t))
-            });
-            match list_field {
-                Some((f, t)) => (
-                    Rows::Under(f.response_key().node.to_string()),
-                    t.to_owned(),
-                    &f.selection_set.node,
-                ),
+            match walker.find_rows(&root.node.selection_set.node, root_type) {
+                Some(found) => found,
                 None if connection => {
                     return Err(PlanError(format!(
                         "export : sélectionnez les lignes de « {key} » : edges {{ node {{ … }} }} ou nodes {{ … }}"
@@ -329,8 +341,9 @@ impl Plan {
                 "export : aucun champ sélectionné sous « {key} »"
             )));
         }
+        // A connection's edges or nodes: its only lists.
         let paged = connection
-            && matches!(&rows, Rows::Under(_))
+            && rows.len() == 1
             && info.arguments.iter().any(|a| a == "first")
             && info.arguments.iter().any(|a| a == "after");
 
@@ -416,7 +429,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(p.key, "offres");
-        assert_eq!(p.rows, Rows::Under("edges".into()));
+        assert_eq!(p.rows, ["edges"]);
         assert!(p.paged);
         assert_eq!(
             p.header(),
@@ -439,16 +452,25 @@ mod tests {
             serde_json::json!({}),
         )
         .unwrap();
-        assert_eq!((p.rows.clone(), p.paged), (Rows::List, false));
+        assert!(p.rows.is_empty() && !p.paged);
         assert_eq!(p.header(), ["id", "anomalies.probleme"]);
         let p = plan(
             "{ statistiques(objet: RESSOURCES, par: [REGION]) { total par groupes { cles { code } nombre } } }",
             serde_json::json!({}),
         )
         .unwrap();
-        assert_eq!(p.rows, Rows::Under("groupes".into()));
+        assert_eq!(p.rows, ["groupes"]);
         assert!(!p.paged);
         assert_eq!(p.header(), ["cles.code", "nombre"]);
+        // Lists further down: a commune's offers around it, a connection inside an object.
+        let p = plan(
+            "{ commune(codeInsee: \"69123\") { nom actionsFormation(rayonKm: 10) { edges { distanceKm node { numero } } } } }",
+            serde_json::json!({}),
+        )
+        .unwrap();
+        assert_eq!(p.rows, ["actionsFormation", "edges"]);
+        assert!(!p.paged, "only the first field's own pages are walked");
+        assert_eq!(p.header(), ["distanceKm", "node.numero"]);
     }
 
     #[test]

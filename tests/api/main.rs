@@ -10,6 +10,7 @@ mod helpers;
 
 mod analyse;
 mod certifications;
+mod examples;
 mod export;
 mod graphql_http;
 mod jointures;
