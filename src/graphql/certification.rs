@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use async_graphql::{Context, Object, SimpleObject};
-use passerelle_core::{Adapter, PageRequest};
-use passerelle_rncp::{CleCertification, RncpFilter};
+use passerelle_core::Adapter;
+use passerelle_rncp::CleCertification;
 
 use crate::graphql::common::{Nomenclature, Provenance};
 use crate::graphql::errors::source_error;
@@ -72,22 +72,12 @@ impl FormationOnisep {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Option<Vec<Certification>>> {
-        let filter = RncpFilter {
-            formation_onisep: Some(self.0.id.clone()),
-            ..RncpFilter::default()
-        };
-        let found = sources(ctx)
-            .rncp
-            .search(&filter, PageRequest::ALL)
-            .await
-            .map_err(|e| source_error(&e))?;
-        Ok(Some(
-            found
-                .hits
-                .into_iter()
-                .map(|h| Certification(h.record))
-                .collect(),
-        ))
+        let linked = crate::graphql::metier::certifications_par_formations(
+            ctx,
+            std::slice::from_ref(&self.0.id),
+        )
+        .await?;
+        Ok(Some(linked.into_iter().map(|l| l.certification).collect()))
     }
 }
 

@@ -3,18 +3,13 @@
 use std::sync::Arc;
 
 use async_graphql::{Context, Object};
-use passerelle_core::Adapter;
 
 use crate::graphql::common::{Nomenclature, Provenance};
 use crate::graphql::errors::{bad_input, source_error};
 use crate::graphql::filters::{Autour, FiltreActionsFormation, FiltreRessources};
-use crate::graphql::formation::ActionFormation;
-use crate::graphql::pagination::{
-    ActionFormationConnection, RessourceConnection, page_rattache, page_request,
-};
-use crate::graphql::ressource::Ressource;
+use crate::graphql::loaders;
+use crate::graphql::pagination::{ActionFormationConnection, RessourceConnection, page_request};
 use crate::graphql::scalars::CodeInsee;
-use crate::graphql::{loaders, sources};
 
 /// Une commune (ou un arrondissement municipal de Paris, Lyon ou Marseille).
 #[derive(Debug, Clone)]
@@ -110,14 +105,7 @@ impl Commune {
             return Err(autour_given());
         }
         filtre.autour = Some(self.autour(rayon_km));
-        let (filter, codes) = filtre.resolve(ctx, None).await?;
-        let result = sources(ctx).offre_info.search(&filter, p).await;
-        page_rattache(p, result, ActionFormation, |a| {
-            codes
-                .as_ref()
-                .map(|c| c.rattachement(&a.formation.codes_rome))
-        })
-        .map(Some)
+        filtre.page(ctx, None, p).await.map(Some)
     }
     /// Ressources de découverte autour de la commune (son centre), plus celles mobilisables dans la région, sous le même filtre que la liste racine `ressources` (sans `autour`). `null` si la source Repère Métiers est indisponible.
     async fn ressources(
@@ -134,12 +122,7 @@ impl Commune {
             return Err(autour_given());
         }
         filtre.autour = Some(self.autour(rayon_km));
-        let (filter, codes) = filtre.resolve(ctx, None).await?;
-        let result = sources(ctx).repere_metiers.search(&filter, p).await;
-        page_rattache(p, result, Ressource, |r| {
-            codes.as_ref().map(|c| c.rattachement(&r.codes_rome))
-        })
-        .map(Some)
+        filtre.page(ctx, None, p).await.map(Some)
     }
     /// Provenance.
     async fn provenance(&self) -> Provenance {

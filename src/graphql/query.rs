@@ -18,8 +18,7 @@ use crate::graphql::metier::{
 use crate::graphql::onisep::FicheOnisep;
 use crate::graphql::pagination::{
     ActionFormationConnection, AppellationConnection, CertificationConnection, CommuneConnection,
-    FicheOnisepConnection, MetierConnection, RessourceConnection, page, page_rattache,
-    page_request,
+    FicheOnisepConnection, MetierConnection, RessourceConnection, page, page_request,
 };
 use crate::graphql::ressource::Ressource;
 use crate::graphql::scalars::{CodeCertifInfo, CodeCfd, CodeInsee, CodeRncp, CodeRome, IdOnisep};
@@ -248,14 +247,11 @@ impl QueryRoot {
         #[graphql(desc = "Curseur de l'arête après laquelle commencer.")] after: Option<String>,
     ) -> async_graphql::Result<Option<ActionFormationConnection>> {
         let p = page_request(ctx, first, after)?;
-        let (filter, codes) = filtre.unwrap_or_default().resolve(ctx, None).await?;
-        let result = sources(ctx).offre_info.search(&filter, p).await;
-        page_rattache(p, result, ActionFormation, |a| {
-            codes
-                .as_ref()
-                .map(|c| c.rattachement(&a.formation.codes_rome))
-        })
-        .map(Some)
+        filtre
+            .unwrap_or_default()
+            .page(ctx, None, p)
+            .await
+            .map(Some)
     }
 
     /// Une ressource de découverte par son identifiant ; `null` si elle n'existe pas ou n'est pas publiée.
@@ -281,12 +277,11 @@ impl QueryRoot {
         #[graphql(desc = "Curseur de l'arête après laquelle commencer.")] after: Option<String>,
     ) -> async_graphql::Result<Option<RessourceConnection>> {
         let p = page_request(ctx, first, after)?;
-        let (filter, codes) = filtre.unwrap_or_default().resolve(ctx, None).await?;
-        let result = sources(ctx).repere_metiers.search(&filter, p).await;
-        page_rattache(p, result, Ressource, |r| {
-            codes.as_ref().map(|c| c.rattachement(&r.codes_rome))
-        })
-        .map(Some)
+        filtre
+            .unwrap_or_default()
+            .page(ctx, None, p)
+            .await
+            .map(Some)
     }
 
     /// Une commune par son code INSEE ; `null` si elle n'existe pas.

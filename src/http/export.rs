@@ -3,6 +3,7 @@
 //! (the same rule: no "simple" cross-site form post ever runs it).
 
 use axum::body::{Body, Bytes};
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -44,9 +45,13 @@ fn bad_request(argument: &str, message: String) -> Response {
     error(StatusCode::BAD_REQUEST, vec![e])
 }
 
-/// The export's options, or the response naming the one that breaks its rule.
-fn format(params: &Params) -> Result<Format, Box<Response>> {
-    Format::parse(
+/// The URL's parameters and the export's options, or the response naming the one that breaks its rule.
+fn options(
+    params: Result<Query<Params>, QueryRejection>,
+) -> Result<(Params, Format), Box<Response>> {
+    let Query(params) = params
+        .map_err(|e| Box::new(bad_request("query", format!("paramètres illisibles : {e}"))))?;
+    let format = Format::parse(
         params.format.as_deref(),
         params.separateur.as_deref(),
         params.bom.as_deref(),
@@ -54,20 +59,17 @@ fn format(params: &Params) -> Result<Format, Box<Response>> {
     .map_err(|m| {
         let argument = m.split([' ', ':']).next().unwrap_or("format").to_owned();
         Box::new(bad_request(&argument, m))
-    })
+    })?;
+    Ok((params, format))
 }
 
 /// `GET /export?query=…&variables=…&operationName=…&format=…`.
 pub async fn get(
     State(state): State<AppState>,
-    params: Result<Query<Params>, axum::extract::rejection::QueryRejection>,
+    params: Result<Query<Params>, QueryRejection>,
 ) -> Response {
-    let Query(params) = match params {
-        Ok(p) => p,
-        Err(e) => return bad_request("query", format!("paramètres illisibles : {e}")),
-    };
-    let format = match format(&params) {
-        Ok(f) => f,
+    let (params, format) = match options(params) {
+        Ok(o) => o,
         Err(r) => return *r,
     };
     let Some(query) = params.query.clone() else {
@@ -97,15 +99,11 @@ pub async fn get(
 pub async fn post(
     State(state): State<AppState>,
     headers: HeaderMap,
-    params: Result<Query<Params>, axum::extract::rejection::QueryRejection>,
+    params: Result<Query<Params>, QueryRejection>,
     body: Bytes,
 ) -> Response {
-    let Query(params) = match params {
-        Ok(p) => p,
-        Err(e) => return bad_request("query", format!("paramètres illisibles : {e}")),
-    };
-    let format = match format(&params) {
-        Ok(f) => f,
+    let (_, format) = match options(params) {
+        Ok(o) => o,
         Err(r) => return *r,
     };
     if let Err(content_type) = json_content_type(&headers) {

@@ -4,9 +4,7 @@ use async_graphql::{Context, Enum, InputObject};
 use passerelle_offre_info::{Autour as AutourOffre, OffreFilter};
 
 use crate::graphql::errors::bad_input;
-use crate::graphql::filters::{
-    Autour, CodesRome, check_recherche, domaines, restrict_codes, territoires,
-};
+use crate::graphql::filters::{Autour, CodesRome, Perimetre, check_recherche, restrict_codes};
 use crate::graphql::scalars::{
     CodeCertifInfo, CodeDepartement, CodeRncp, CodeRome, Date, Formacode,
 };
@@ -115,27 +113,21 @@ impl FiltreActionsFormation {
             }
             None => (None, None),
         };
+        let perimetre = Perimetre::read(
+            self.departements.as_deref(),
+            self.regions.as_deref(),
+            self.grands_domaines.as_deref(),
+            self.domaines_professionnels.as_deref(),
+        )?;
         Ok((
             OffreFilter {
                 codes_rome,
                 formacodes: inner(&self.formacodes, |c| c.0.clone()),
                 rncp: inner(&self.rncp, |c| c.0.clone()),
                 certif_info: inner(&self.certif_info, |c| c.0.clone()),
-                departements: territoires(
-                    "filtre",
-                    self.departements.as_deref(),
-                    self.regions.as_deref(),
-                )?,
-                grands_domaines: domaines(
-                    "filtre.grandsDomaines",
-                    self.grands_domaines.as_deref(),
-                    false,
-                )?,
-                domaines_professionnels: domaines(
-                    "filtre.domainesProfessionnels",
-                    self.domaines_professionnels.as_deref(),
-                    true,
-                )?,
+                departements: perimetre.departements,
+                grands_domaines: perimetre.grands_domaines,
+                domaines_professionnels: perimetre.domaines_professionnels,
                 autour,
                 sessions_debut,
                 eligible_cpf: self.eligible_cpf,
@@ -159,4 +151,32 @@ impl FiltreActionsFormation {
 /// The codes of a list of scalars.
 fn inner<T, U>(list: &Option<Vec<T>>, code: impl Fn(&T) -> U) -> Option<Vec<U>> {
     list.as_ref().map(|v| v.iter().map(code).collect())
+}
+
+impl FiltreActionsFormation {
+    /// One page of the actions this filter selects (restricted to the métier `restrict_to` when given),
+    /// each edge saying how it is attached to the ROME codes asked for.
+    pub async fn page(
+        self,
+        ctx: &Context<'_>,
+        restrict_to: Option<&passerelle_core::CodeRome>,
+        page: passerelle_core::PageRequest,
+    ) -> async_graphql::Result<crate::graphql::pagination::ActionFormationConnection> {
+        use passerelle_core::Adapter as _;
+        let (filter, codes) = self.resolve(ctx, restrict_to).await?;
+        let result = crate::graphql::sources(ctx)
+            .offre_info
+            .search(&filter, page)
+            .await;
+        crate::graphql::pagination::page_rattache(
+            page,
+            result,
+            crate::graphql::formation::ActionFormation,
+            |a| {
+                codes
+                    .as_ref()
+                    .map(|c| c.rattachement(&a.formation.codes_rome))
+            },
+        )
+    }
 }

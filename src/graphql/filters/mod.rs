@@ -98,9 +98,40 @@ pub async fn centre(
     }
 }
 
+/// The territorial and ROME-domain criteria of a list filter, checked.
+pub struct Perimetre {
+    /// Départements (those listed and those of the régions listed).
+    pub departements: Option<Vec<passerelle_core::CodeDepartement>>,
+    /// Grands domaines (`M`).
+    pub grands_domaines: Option<Vec<String>>,
+    /// Domaines professionnels (`M18`).
+    pub domaines_professionnels: Option<Vec<String>>,
+}
+
+impl Perimetre {
+    /// Reads `filtre.departements`, `filtre.regions`, `filtre.grandsDomaines` and
+    /// `filtre.domainesProfessionnels`, or says which rule one breaks.
+    pub fn read(
+        departements: Option<&[CodeDepartement]>,
+        regions: Option<&[String]>,
+        grands_domaines: Option<&[String]>,
+        domaines_professionnels: Option<&[String]>,
+    ) -> async_graphql::Result<Self> {
+        Ok(Self {
+            departements: territoires("filtre", departements, regions)?,
+            grands_domaines: domaines("filtre.grandsDomaines", grands_domaines, false)?,
+            domaines_professionnels: domaines(
+                "filtre.domainesProfessionnels",
+                domaines_professionnels,
+                true,
+            )?,
+        })
+    }
+}
+
 /// The départements of the `departements` and `regions` criteria (both given: the départements of the
 /// régions that are also listed), with the région codes checked.
-pub fn territoires(
+fn territoires(
     path: &str,
     departements: Option<&[CodeDepartement]>,
     regions: Option<&[String]>,
@@ -136,7 +167,7 @@ pub fn territoires(
 }
 
 /// Grands domaines (`M`) or domaines professionnels (`M18`) of a criterion, checked and upper-cased.
-pub fn domaines(
+fn domaines(
     argument: &str,
     values: Option<&[String]>,
     professionnel: bool,
@@ -495,27 +526,21 @@ impl FiltreRessources {
             (None, None) => (Some(sources(ctx).clock.today()), None),
             (du, au) => (du.map(|d| d.0), au.map(|d| d.0)),
         };
+        let perimetre = Perimetre::read(
+            self.departements.as_deref(),
+            self.regions.as_deref(),
+            self.grands_domaines.as_deref(),
+            self.domaines_professionnels.as_deref(),
+        )?;
         let filter = RessourceFilter {
             codes_rome,
             categories: self
                 .categories
                 .as_ref()
                 .map(|v| v.iter().map(|c| (*c).into()).collect()),
-            departements: territoires(
-                "filtre",
-                self.departements.as_deref(),
-                self.regions.as_deref(),
-            )?,
-            grands_domaines: domaines(
-                "filtre.grandsDomaines",
-                self.grands_domaines.as_deref(),
-                false,
-            )?,
-            domaines_professionnels: domaines(
-                "filtre.domainesProfessionnels",
-                self.domaines_professionnels.as_deref(),
-                true,
-            )?,
+            departements: perimetre.departements,
+            grands_domaines: perimetre.grands_domaines,
+            domaines_professionnels: perimetre.domaines_professionnels,
             autour,
             inclure_mobilisables: self.inclure_mobilisables,
             periode: Some(periode),
@@ -550,5 +575,26 @@ impl From<FiltreCommunes> for GeoFilter {
             code_departement: f.code_departement.map(|c| c.0),
             code_postal: f.code_postal,
         }
+    }
+}
+
+impl FiltreRessources {
+    /// One page of the resources this filter selects (restricted to the métier `restrict_to` when
+    /// given), each edge saying how it is attached to the ROME codes asked for.
+    pub async fn page(
+        self,
+        ctx: &Context<'_>,
+        restrict_to: Option<&passerelle_core::CodeRome>,
+        page: passerelle_core::PageRequest,
+    ) -> async_graphql::Result<crate::graphql::pagination::RessourceConnection> {
+        use passerelle_core::Adapter as _;
+        let (filter, codes) = self.resolve(ctx, restrict_to).await?;
+        let result = sources(ctx).repere_metiers.search(&filter, page).await;
+        crate::graphql::pagination::page_rattache(
+            page,
+            result,
+            crate::graphql::ressource::Ressource,
+            |r| codes.as_ref().map(|c| c.rattachement(&r.codes_rome)),
+        )
     }
 }

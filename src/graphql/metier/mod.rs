@@ -19,7 +19,6 @@ use crate::graphql::formation::ActionFormation;
 use crate::graphql::pagination::{
     ActionFormationConnection, RessourceConnection, page_rattache, page_request,
 };
-use crate::graphql::ressource::Ressource;
 use crate::graphql::scalars::CodeRome;
 use crate::graphql::{loaders, sources};
 
@@ -338,17 +337,11 @@ impl Metier {
             ));
         }
         if jointures == [JointureFormation::CodeRome] {
-            let (filter, codes) = filtre
+            return filtre
                 .unwrap_or_default()
-                .resolve(ctx, Some(&self.0.code))
-                .await?;
-            let result = sources(ctx).offre_info.search(&filter, request).await;
-            return page_rattache(request, result, ActionFormation, |a| {
-                codes
-                    .as_ref()
-                    .map(|c| c.rattachement(&a.formation.codes_rome))
-            })
-            .map(Some);
+                .page(ctx, Some(&self.0.code), request)
+                .await
+                .map(Some);
         }
         let (mut filter, _) = filtre.unwrap_or_default().resolve(ctx, None).await?;
         let mut any = passerelle_offre_info::AnyOf::default();
@@ -420,15 +413,11 @@ impl Metier {
         #[graphql(desc = "Curseur de l'arête après laquelle commencer.")] after: Option<String>,
     ) -> async_graphql::Result<Option<RessourceConnection>> {
         let request = page_request(ctx, first, after)?;
-        let (filter, codes) = filtre
+        filtre
             .unwrap_or_default()
-            .resolve(ctx, Some(&self.0.code))
-            .await?;
-        let result = sources(ctx).repere_metiers.search(&filter, request).await;
-        page_rattache(request, result, Ressource, |r| {
-            codes.as_ref().map(|c| c.rattachement(&r.codes_rome))
-        })
-        .map(Some)
+            .page(ctx, Some(&self.0.code), request)
+            .await
+            .map(Some)
     }
 
     /// Provenance de la fiche.
