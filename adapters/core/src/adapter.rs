@@ -251,6 +251,68 @@ pub trait Adapter: Send + Sync + 'static {
     fn refresh(&self) -> impl Future<Output = Result<RefreshOutcome, AdapterError>> + Send;
 }
 
+/// Implements [`Adapter`] for a source's adapter enum `Snapshot(Snapshot<D>) | Api(A)`: every call goes
+/// to the mode configured (the live client `A` has inherent `fetch`, `search`, `health` and `refresh`).
+/// The descriptor is given as an expression of `self`; the cited ROME codes are the snapshot's (a live
+/// API cannot list them).
+#[macro_export]
+macro_rules! snapshot_or_api_adapter {
+    ($ty:ty, key: $key:ty, record: $record:ty, filter: $filter:ty, descriptor: |$this:ident| $descriptor:expr $(,)?) => {
+        impl $crate::Adapter for $ty {
+            type Key = $key;
+            type Record = $record;
+            type Filter = $filter;
+
+            fn descriptor(&self) -> &$crate::SourceDescriptor {
+                let $this = self;
+                $descriptor
+            }
+
+            async fn fetch(
+                &self,
+                keys: &[$key],
+            ) -> Result<std::collections::HashMap<$key, $record>, $crate::AdapterError> {
+                match self {
+                    Self::Snapshot(s) => $crate::Adapter::fetch(s, keys).await,
+                    Self::Api(a) => a.fetch(keys).await,
+                }
+            }
+
+            async fn search(
+                &self,
+                filter: &$filter,
+                page: $crate::PageRequest,
+            ) -> Result<$crate::SearchPage<$record>, $crate::AdapterError> {
+                match self {
+                    Self::Snapshot(s) => $crate::Adapter::search(s, filter, page).await,
+                    Self::Api(a) => a.search(filter, page).await,
+                }
+            }
+
+            fn health(&self) -> $crate::SourceHealth {
+                match self {
+                    Self::Snapshot(s) => s.health(),
+                    Self::Api(a) => a.health(),
+                }
+            }
+
+            fn cited_rome_codes(&self) -> Vec<($crate::CodeRome, usize)> {
+                match self {
+                    Self::Snapshot(s) => $crate::Adapter::cited_rome_codes(s),
+                    Self::Api(_) => Vec::new(),
+                }
+            }
+
+            async fn refresh(&self) -> Result<$crate::RefreshOutcome, $crate::AdapterError> {
+                match self {
+                    Self::Snapshot(s) => s.refresh().await,
+                    Self::Api(a) => a.refresh().await,
+                }
+            }
+        }
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -89,6 +89,57 @@ impl<'a> LineCounter<'a> {
     }
 }
 
+/// A CSV file read whole: its headers (trimmed) and each record with the line it starts on.
+#[derive(Debug)]
+pub struct CsvTable {
+    /// Column names, trimmed.
+    pub headers: Vec<String>,
+    /// Records, each with its line (from 1, counted right in CRLF files).
+    pub records: Vec<(u64, csv::StringRecord)>,
+}
+
+/// Reads a CSV file separated by `delimiter` (a UTF-8 byte order mark skipped; rows may have more or
+/// fewer fields than the header): an unreadable header or row is an error naming the file and line.
+pub fn read_csv(
+    source: crate::SourceId,
+    name: &str,
+    bytes: &[u8],
+    delimiter: u8,
+) -> Result<CsvTable, crate::AdapterError> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .from_reader(bytes);
+    let headers = reader
+        .headers()
+        .map_err(|e| {
+            crate::AdapterError::invalid(
+                source,
+                format!("{name}:1"),
+                format!("en-tête illisible : {e}"),
+            )
+        })?
+        .iter()
+        .map(|h| h.trim().to_owned())
+        .collect();
+    let mut lines = LineCounter::new(bytes);
+    let mut records = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| {
+            let line = e.position().map_or(0, |p| lines.line_of(p.byte()));
+            crate::AdapterError::invalid(
+                source,
+                format!("{name}:{line}"),
+                format!("ligne illisible : {e}"),
+            )
+        })?;
+        let line = record.position().map_or(0, |p| lines.line_of(p.byte()));
+        records.push((line, record));
+    }
+    Ok(CsvTable { headers, records })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

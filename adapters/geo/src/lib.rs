@@ -32,13 +32,13 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
-use passerelle_core::adapter::{Hit, PageRequest, RefreshOutcome, SearchPage, SourceHealth};
+use passerelle_core::adapter::{Hit, PageRequest, SearchPage};
 use passerelle_core::config::{ConfigError, Mode, SourceConfig};
 use passerelle_core::model::{CodeLibelle, Commune, GeoPoint};
 use passerelle_core::snapshot::{Dataset, EmbeddedFile, Indexed, LoadContext, RawFiles, Snapshot};
 use passerelle_core::text::{fold, matches_words};
 use passerelle_core::{
-    Adapter, AdapterError, Anomalies, Anomaly, Clock, CodeDepartement, CodeInsee, Provenance,
+    AdapterError, Anomalies, Anomaly, Clock, CodeDepartement, CodeInsee, Provenance,
     SourceDescriptor,
 };
 use serde::Deserialize;
@@ -133,26 +133,11 @@ impl Dataset for GeoData {
             Err(_) => Cow::Owned(bytes.iter().map(|&b| char::from(b)).collect::<String>()),
         };
         let provenance = Provenance::new(&ctx.descriptor, None, ctx.fetched_at);
-        let mut reader = csv::ReaderBuilder::new()
-            .delimiter(b';')
-            .flexible(true)
-            .from_reader(text.as_bytes());
-        let headers = reader
-            .headers()
-            .map_err(|e| AdapterError::invalid(SOURCE, format!("{name}:1"), e.to_string()))?
-            .clone();
+        let table = passerelle_core::text::read_csv(SOURCE, name, text.as_bytes(), b';')?;
+        let headers = csv::StringRecord::from(table.headers.clone());
         let mut anomalies = Anomalies::default();
         let mut communes: BTreeMap<CodeInsee, Commune> = BTreeMap::new();
-        let mut record = csv::StringRecord::new();
-        loop {
-            let more = reader.read_record(&mut record).map_err(|e| {
-                let line = e.position().map_or(0, csv::Position::line);
-                AdapterError::invalid(SOURCE, format!("{name}:{line}"), e.to_string())
-            })?;
-            if !more {
-                break;
-            }
-            let line = record.position().map_or(0, csv::Position::line);
+        for (line, record) in &table.records {
             let row: Row = record.deserialize(Some(&headers)).map_err(|e| {
                 AdapterError::invalid(
                     SOURCE,
@@ -417,52 +402,15 @@ impl GeoAdapter {
     }
 }
 
-impl Adapter for GeoAdapter {
-    type Key = CodeInsee;
-    type Record = Arc<Commune>;
-    type Filter = GeoFilter;
-
-    /// The source's static description (La Poste's dataset) in every mode; in `http` mode each
-    /// record's provenance names API Géo's producers (see [`client::API_GEO`]).
-    fn descriptor(&self) -> &SourceDescriptor {
-        &DESCRIPTOR
-    }
-
-    async fn fetch(
-        &self,
-        keys: &[CodeInsee],
-    ) -> Result<HashMap<CodeInsee, Arc<Commune>>, AdapterError> {
-        match self {
-            Self::Snapshot(s) => Adapter::fetch(s, keys).await,
-            Self::Api(a) => a.fetch(keys).await,
-        }
-    }
-
-    async fn search(
-        &self,
-        filter: &GeoFilter,
-        page: PageRequest,
-    ) -> Result<SearchPage<Arc<Commune>>, AdapterError> {
-        match self {
-            Self::Snapshot(s) => Adapter::search(s, filter, page).await,
-            Self::Api(a) => a.search(filter, page).await,
-        }
-    }
-
-    fn health(&self) -> SourceHealth {
-        match self {
-            Self::Snapshot(s) => s.health(),
-            Self::Api(a) => a.health(),
-        }
-    }
-
-    async fn refresh(&self) -> Result<RefreshOutcome, AdapterError> {
-        match self {
-            Self::Snapshot(s) => s.refresh().await,
-            Self::Api(a) => a.refresh().await,
-        }
-    }
-}
+// The source's static description (La Poste's dataset) in every mode; in `http` mode each record's
+// provenance names API Géo's producers (see [`client::API_GEO`]).
+passerelle_core::snapshot_or_api_adapter!(
+    GeoAdapter,
+    key: CodeInsee,
+    record: Arc<Commune>,
+    filter: GeoFilter,
+    descriptor: |_this| &DESCRIPTOR,
+);
 
 #[cfg(test)]
 mod tests;

@@ -31,15 +31,15 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::NaiveDate;
-use passerelle_core::adapter::{PageRequest, RefreshOutcome, SearchPage, SourceHealth};
+use passerelle_core::adapter::{PageRequest, SearchPage};
 use passerelle_core::config::{ConfigError, Mode, SourceConfig};
 use passerelle_core::model::{ActionFormation, Formation, GeoPoint, OriginePosition};
 use passerelle_core::snapshot::{
     Dataset, EmbeddedFile, Geocoder, Indexed, LoadContext, RawFiles, Snapshot,
 };
 use passerelle_core::{
-    Adapter, AdapterError, Anomalies, Anomaly, Clock, CodeCertifInfo, CodeDepartement, CodeRncp,
-    CodeRome, Formacode, Provenance, SourceDescriptor,
+    AdapterError, Anomalies, Anomaly, Clock, CodeCertifInfo, CodeDepartement, CodeRncp, CodeRome,
+    Formacode, Provenance, SourceDescriptor,
 };
 
 /// Source id.
@@ -326,57 +326,13 @@ impl OffreInfoAdapter {
     }
 }
 
-impl Adapter for OffreInfoAdapter {
-    type Key = String;
-    type Record = Arc<ActionFormation>;
-    type Filter = OffreFilter;
-
-    fn descriptor(&self) -> &SourceDescriptor {
-        &DESCRIPTOR
-    }
-
-    async fn fetch(
-        &self,
-        keys: &[String],
-    ) -> Result<std::collections::HashMap<String, Arc<ActionFormation>>, AdapterError> {
-        match self {
-            Self::Snapshot(s) => Adapter::fetch(s, keys).await,
-            Self::Api(a) => a.fetch(keys).await,
-        }
-    }
-
-    async fn search(
-        &self,
-        filter: &OffreFilter,
-        page: PageRequest,
-    ) -> Result<SearchPage<Arc<ActionFormation>>, AdapterError> {
-        match self {
-            Self::Snapshot(s) => Adapter::search(s, filter, page).await,
-            Self::Api(a) => a.search(filter, page).await,
-        }
-    }
-
-    fn health(&self) -> SourceHealth {
-        match self {
-            Self::Snapshot(s) => s.health(),
-            Self::Api(a) => a.health(),
-        }
-    }
-
-    fn cited_rome_codes(&self) -> Vec<(CodeRome, usize)> {
-        match self {
-            Self::Snapshot(s) => Adapter::cited_rome_codes(s),
-            Self::Api(_) => Vec::new(),
-        }
-    }
-
-    async fn refresh(&self) -> Result<RefreshOutcome, AdapterError> {
-        match self {
-            Self::Snapshot(s) => s.refresh().await,
-            Self::Api(a) => a.refresh().await,
-        }
-    }
-}
+passerelle_core::snapshot_or_api_adapter!(
+    OffreInfoAdapter,
+    key: String,
+    record: Arc<ActionFormation>,
+    filter: OffreFilter,
+    descriptor: |_this| &DESCRIPTOR,
+);
 
 #[cfg(test)]
 mod tests;

@@ -26,16 +26,14 @@ mod snapshot;
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use passerelle_core::adapter::{Hit, PageRequest, RefreshOutcome, SearchPage, SourceHealth};
+use passerelle_core::adapter::{Hit, PageRequest, SearchPage};
 use passerelle_core::config::{ConfigError, Mode, SourceConfig};
 use passerelle_core::model::FicheOnisep;
 use passerelle_core::snapshot::{
     Dataset, EmbeddedFile, Indexed, LoadContext, Origin, RawFiles, Snapshot,
 };
 use passerelle_core::text::fold;
-use passerelle_core::{
-    Adapter, AdapterError, Anomaly, Clock, CodeRome, IdOnisep, SourceDescriptor,
-};
+use passerelle_core::{AdapterError, Anomaly, Clock, CodeRome, IdOnisep, SourceDescriptor};
 
 pub use mapping::OnisepData;
 
@@ -267,57 +265,13 @@ impl OnisepAdapter {
     }
 }
 
-impl Adapter for OnisepAdapter {
-    type Key = IdOnisep;
-    type Record = Arc<FicheOnisep>;
-    type Filter = OnisepFilter;
-
-    fn descriptor(&self) -> &SourceDescriptor {
-        &DESCRIPTOR
-    }
-
-    async fn fetch(
-        &self,
-        keys: &[IdOnisep],
-    ) -> Result<std::collections::HashMap<IdOnisep, Arc<FicheOnisep>>, AdapterError> {
-        match self {
-            Self::Snapshot(s) => Adapter::fetch(s, keys).await,
-            Self::Api(a) => a.fetch(keys).await,
-        }
-    }
-
-    async fn search(
-        &self,
-        filter: &OnisepFilter,
-        page: PageRequest,
-    ) -> Result<SearchPage<Arc<FicheOnisep>>, AdapterError> {
-        match self {
-            Self::Snapshot(s) => Adapter::search(s, filter, page).await,
-            Self::Api(a) => a.search(filter, page).await,
-        }
-    }
-
-    fn health(&self) -> SourceHealth {
-        match self {
-            Self::Snapshot(s) => s.health(),
-            Self::Api(a) => a.health(),
-        }
-    }
-
-    fn cited_rome_codes(&self) -> Vec<(CodeRome, usize)> {
-        match self {
-            Self::Snapshot(s) => Adapter::cited_rome_codes(s),
-            Self::Api(_) => Vec::new(),
-        }
-    }
-
-    async fn refresh(&self) -> Result<RefreshOutcome, AdapterError> {
-        match self {
-            Self::Snapshot(s) => s.refresh().await,
-            Self::Api(a) => a.refresh().await,
-        }
-    }
-}
+passerelle_core::snapshot_or_api_adapter!(
+    OnisepAdapter,
+    key: IdOnisep,
+    record: Arc<FicheOnisep>,
+    filter: OnisepFilter,
+    descriptor: |_this| &DESCRIPTOR,
+);
 
 #[cfg(test)]
 mod tests;

@@ -12,7 +12,7 @@
 //! and, for XML, the root element.
 
 use passerelle_core::AdapterError;
-use passerelle_core::text::{LineCounter, fold};
+use passerelle_core::text::fold;
 use passerelle_core::xml::{Node, read_records, root_name};
 use serde::{Deserialize, Deserializer, Serialize};
 
@@ -195,14 +195,8 @@ fn read_csv(name: &str, bytes: &[u8]) -> Result<Vec<ItemRow>, AdapterError> {
     } else {
         b','
     };
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .flexible(true)
-        .from_reader(bytes);
-    let headers = reader
-        .headers()
-        .map_err(|e| AdapterError::invalid(SOURCE, format!("{name}:1"), e.to_string()))?
-        .clone();
+    let table = passerelle_core::text::read_csv(SOURCE, name, bytes, delimiter)?;
+    let headers = &table.headers;
     let mut probe = ItemRow::default();
     let columns: Vec<bool> = headers.iter().map(|h| probe.field(h).is_some()).collect();
     let has = |wanted: &str| {
@@ -219,13 +213,7 @@ fn read_csv(name: &str, bytes: &[u8]) -> Result<Vec<ItemRow>, AdapterError> {
         ));
     }
     let mut rows = Vec::new();
-    let mut lines = LineCounter::new(bytes);
-    for record in reader.records() {
-        let record = record.map_err(|e| {
-            let line = e.position().map_or(0, |p| lines.line_of(p.byte()));
-            AdapterError::invalid(SOURCE, format!("{name}:{line}"), e.to_string())
-        })?;
-        let line = record.position().map_or(0, |p| lines.line_of(p.byte()));
+    for (line, record) in &table.records {
         let mut row = ItemRow {
             location: format!("{name}:{line}"),
             ..ItemRow::default()

@@ -13,7 +13,6 @@
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use passerelle_core::AdapterError;
-use passerelle_core::text::LineCounter;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
@@ -406,22 +405,8 @@ fn csv_record(get: &dyn Fn(&str) -> Option<String>) -> Value {
 }
 
 fn read_csv(name: &str, bytes: &[u8]) -> Result<Document, AdapterError> {
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(b';')
-        .flexible(true)
-        .from_reader(bytes);
-    let headers: Vec<String> = reader
-        .headers()
-        .map_err(|e| {
-            AdapterError::invalid(
-                SOURCE,
-                format!("{name}:1"),
-                format!("en-tête illisible : {e}"),
-            )
-        })?
-        .iter()
-        .map(|h| h.trim().to_owned())
-        .collect();
+    let table = passerelle_core::text::read_csv(SOURCE, name, bytes, b';')?;
+    let headers = &table.headers;
     for required in ["id", "titre", "categorie", "moderation_statut"] {
         if !headers.iter().any(|h| h == required) {
             return Err(AdapterError::invalid(
@@ -434,18 +419,8 @@ fn read_csv(name: &str, bytes: &[u8]) -> Result<Document, AdapterError> {
             ));
         }
     }
-    let mut lines = LineCounter::new(bytes);
     let mut ressources = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| {
-            let line = e.position().map_or(0, |p| lines.line_of(p.byte()));
-            AdapterError::invalid(
-                SOURCE,
-                format!("{name}:{line}"),
-                format!("ligne illisible : {e}"),
-            )
-        })?;
-        let line = record.position().map_or(0, |p| lines.line_of(p.byte()));
+    for (line, record) in &table.records {
         let get = |column: &str| {
             headers
                 .iter()

@@ -15,7 +15,6 @@
 use std::collections::HashMap;
 
 use passerelle_core::AdapterError;
-use passerelle_core::text::LineCounter;
 use passerelle_core::xml::{Node, read_records, root_name};
 
 use crate::SOURCE;
@@ -129,23 +128,8 @@ fn memfind(haystack: &[u8], needle: &[u8]) -> bool {
 }
 
 fn read_csv(name: &str, bytes: &[u8], aspect: Aspect) -> Result<Vec<CsvRow>, AdapterError> {
-    let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(b';')
-        .flexible(true)
-        .from_reader(text);
-    let headers: Vec<String> = reader
-        .headers()
-        .map_err(|e| {
-            AdapterError::invalid(
-                SOURCE,
-                format!("{name}:1"),
-                format!("en-tête illisible : {e}"),
-            )
-        })?
-        .iter()
-        .map(|h| h.trim().to_owned())
-        .collect();
+    let table = passerelle_core::text::read_csv(SOURCE, name, bytes, b';')?;
+    let headers = &table.headers;
     if let Some(missing) = aspect
         .required()
         .iter()
@@ -160,28 +144,18 @@ fn read_csv(name: &str, bytes: &[u8], aspect: Aspect) -> Result<Vec<CsvRow>, Ada
             ),
         ));
     }
-    let mut lines = LineCounter::new(text);
-    let mut rows = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| {
-            let line = e.position().map_or(0, |p| lines.line_of(p.byte()));
-            AdapterError::invalid(
-                SOURCE,
-                format!("{name}:{line}"),
-                format!("ligne illisible : {e}"),
-            )
-        })?;
-        let line = record.position().map_or(0, |p| lines.line_of(p.byte()));
-        rows.push(CsvRow {
+    Ok(table
+        .records
+        .iter()
+        .map(|(line, record)| CsvRow {
             fields: headers
                 .iter()
                 .cloned()
                 .zip(record.iter().map(str::to_owned))
                 .collect(),
             location: format!("{name}:{line}"),
-        });
-    }
-    Ok(rows)
+        })
+        .collect())
 }
 
 #[cfg(test)]

@@ -18,15 +18,15 @@ pub mod fake_upstream;
 mod mapping;
 mod snapshot;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::Arc;
 
-use passerelle_core::adapter::{Hit, PageRequest, RefreshOutcome, SearchPage, SourceHealth};
+use passerelle_core::adapter::{Hit, PageRequest, SearchPage};
 use passerelle_core::config::{ConfigError, Mode, SourceConfig};
 use passerelle_core::model::{Appellation, CodeLibelle, Metier};
 use passerelle_core::snapshot::{Dataset, EmbeddedFile, Indexed, LoadContext, RawFiles, Snapshot};
 use passerelle_core::text::fold;
-use passerelle_core::{Adapter, AdapterError, Anomaly, Clock, CodeRome, SourceDescriptor};
+use passerelle_core::{AdapterError, Anomaly, Clock, CodeRome, SourceDescriptor};
 
 pub use mapping::RomeData;
 
@@ -335,53 +335,16 @@ impl RomeAdapter {
     }
 }
 
-impl Adapter for RomeAdapter {
-    type Key = CodeRome;
-    type Record = Arc<Metier>;
-    type Filter = RomeFilter;
-
-    fn descriptor(&self) -> &SourceDescriptor {
-        match self {
-            Self::Snapshot(s) => s.descriptor(),
-            Self::Api(a) => a.descriptor(),
-        }
-    }
-
-    async fn fetch(
-        &self,
-        keys: &[CodeRome],
-    ) -> Result<HashMap<CodeRome, Arc<Metier>>, AdapterError> {
-        match self {
-            Self::Snapshot(s) => Adapter::fetch(s, keys).await,
-            Self::Api(a) => a.fetch(keys).await,
-        }
-    }
-
-    async fn search(
-        &self,
-        filter: &RomeFilter,
-        page: PageRequest,
-    ) -> Result<SearchPage<Arc<Metier>>, AdapterError> {
-        match self {
-            Self::Snapshot(s) => Adapter::search(s, filter, page).await,
-            Self::Api(a) => a.search(filter, page).await,
-        }
-    }
-
-    fn health(&self) -> SourceHealth {
-        match self {
-            Self::Snapshot(s) => s.health(),
-            Self::Api(a) => a.health(),
-        }
-    }
-
-    async fn refresh(&self) -> Result<RefreshOutcome, AdapterError> {
-        match self {
-            Self::Snapshot(s) => s.refresh().await,
-            Self::Api(a) => a.refresh().await,
-        }
-    }
-}
+passerelle_core::snapshot_or_api_adapter!(
+    RomeAdapter,
+    key: CodeRome,
+    record: Arc<Metier>,
+    filter: RomeFilter,
+    descriptor: |this| match this {
+        Self::Snapshot(s) => s.descriptor(),
+        Self::Api(a) => a.descriptor(),
+    },
+);
 
 #[cfg(test)]
 mod tests;
