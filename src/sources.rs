@@ -202,6 +202,26 @@ impl Sources {
         })
     }
 
+    /// When the data each source holds in memory (sample or snapshot) was fetched, by source id:
+    /// cheaper than the directory (no anomaly counting), for checks that the data did not change.
+    pub fn load_times(&self) -> Vec<(&'static str, Option<DateTime<Utc>>)> {
+        fn time<A: Adapter>(a: &A) -> Option<(&'static str, Option<DateTime<Utc>>)> {
+            let health = a.health();
+            (health.mode != "http").then_some((a.descriptor().id, health.loaded_at))
+        }
+        [
+            time(&*self.rome),
+            time(&*self.onisep),
+            time(&*self.rncp),
+            time(&*self.offre_info),
+            time(&*self.repere_metiers),
+            time(&*self.geo),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+
     /// Whether every source has data to serve.
     pub fn ready(&self) -> bool {
         self.directory().iter().all(|e| {

@@ -178,16 +178,6 @@ impl std::fmt::Debug for Exporter {
     }
 }
 
-/// The load times of the sources whose data is held in memory (snapshots and samples).
-fn versions(sources: &Sources) -> Vec<(&'static str, Option<DateTime<Utc>>)> {
-    sources
-        .directory()
-        .into_iter()
-        .filter(|e| e.health.mode != "http")
-        .map(|e| (e.descriptor.id, e.health.loaded_at))
-        .collect()
-}
-
 impl Exporter {
     /// An exporter over the schema and its sources.
     pub fn new(schema: PasserelleSchema, sources: Arc<Sources>, config: ExportConfig) -> Self {
@@ -226,7 +216,7 @@ impl Exporter {
             query: request.query,
             operation: request.operation_name,
             variables: request.variables,
-            versions: versions(&self.sources),
+            versions: self.sources.load_times(),
             plan,
             format,
             max_rows: self.config.max_rows,
@@ -333,8 +323,9 @@ impl Export {
         if !executed.response.errors.is_empty() {
             return Err(ExportError::Execution(executed.response.errors));
         }
-        if versions(&self.exporter.sources) != self.versions {
-            let changed = versions(&self.exporter.sources)
+        let now = self.exporter.sources.load_times();
+        if now != self.versions {
+            let changed = now
                 .into_iter()
                 .zip(&self.versions)
                 .find(|(now, before)| now != *before)
