@@ -51,6 +51,7 @@ impl Application {
             exporter,
             sources: Arc::clone(&sources),
             playground: config.server.playground,
+            admin_token: config.server.admin_token.clone(),
         });
         let listener = TcpListener::bind(config.server.listen)
             .await

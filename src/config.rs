@@ -7,7 +7,8 @@
 //! names the file. Unknown keys, in the file or the environment, are errors naming the key.
 
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use chrono::NaiveDate;
 use passerelle_core::config::SourceConfig;
@@ -26,6 +27,54 @@ pub struct Config {
     /// `[export]`.
     #[serde(default)]
     pub export: ExportConfig,
+    /// `[cache]`.
+    #[serde(default)]
+    pub cache: SharedCacheConfig,
+}
+
+/// `[cache]`: the second-level cache shared by several replicas. Its `Debug` never shows a password.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SharedCacheConfig {
+    /// `redis://[:password@]host:port[/db]`: the Redis shared by the replicas (the variable
+    /// `PASSERELLE_CACHE__REDIS_URL` keeps a password out of the file). Default: none (each replica
+    /// caches alone).
+    #[serde(default)]
+    pub redis_url: Option<String>,
+    /// Timeout of one Redis call; past it the replica goes on without Redis. Default `250ms`.
+    #[serde(
+        default = "default_redis_timeout",
+        deserialize_with = "passerelle_core::config::deserialize_duration"
+    )]
+    pub redis_timeout: Duration,
+}
+
+impl std::fmt::Debug for SharedCacheConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SharedCacheConfig")
+            .field(
+                "redis_url",
+                &self
+                    .redis_url
+                    .as_deref()
+                    .map(passerelle_core::error::redact_url),
+            )
+            .field("redis_timeout", &self.redis_timeout)
+            .finish()
+    }
+}
+
+impl Default for SharedCacheConfig {
+    fn default() -> Self {
+        Self {
+            redis_url: None,
+            redis_timeout: default_redis_timeout(),
+        }
+    }
+}
+
+fn default_redis_timeout() -> Duration {
+    Duration::from_millis(250)
 }
 
 /// `[export]`: `/export` and `passerelle export`.
@@ -90,6 +139,26 @@ pub struct ServerConfig {
     /// Serves the playground page at `/`. Default `true`.
     #[serde(default = "yes")]
     pub playground: bool,
+    /// Folder where the last good snapshot of each downloaded source is kept (`<dossier>/<source>`),
+    /// so that a restart without upstream still serves. Default: none.
+    #[serde(default)]
+    pub cache_dir: Option<PathBuf>,
+    /// How long a request's batch loader waits to gather keys before one call to the source. Default
+    /// `0us`: the keys a list asks for in one pass are gathered anyway, and waiting costs throughput
+    /// (measured by `bench/batch_delay.sh`, see the README).
+    #[serde(
+        default = "default_batch_delay",
+        deserialize_with = "passerelle_core::config::deserialize_duration"
+    )]
+    pub batch_delay: Duration,
+    /// Bearer token of the `/admin` routes, from `PASSERELLE_ADMIN_TOKEN` only (never from the file);
+    /// the routes do not exist without it.
+    #[serde(skip)]
+    pub admin_token: Option<passerelle_core::http::Secret>,
+}
+
+fn default_batch_delay() -> Duration {
+    Duration::ZERO
 }
 
 impl Default for ServerConfig {
@@ -98,6 +167,9 @@ impl Default for ServerConfig {
             listen: default_listen(),
             today: None,
             playground: true,
+            cache_dir: None,
+            batch_delay: default_batch_delay(),
+            admin_token: None,
         }
     }
 }
@@ -208,21 +280,27 @@ impl Config {
             }
             None => toml::Table::new(),
         };
+        let mut admin_token = None;
         let mut overrides: Vec<(String, String)> = env
             .into_iter()
-            .filter(|(k, _)| k.starts_with("PASSERELLE_"))
+            .filter(|(k, v)| {
+                if k == "PASSERELLE_ADMIN_TOKEN" {
+                    let v = v.trim();
+                    admin_token = (!v.is_empty()).then(|| passerelle_core::http::Secret::new(v));
+                }
+                k.starts_with("PASSERELLE_")
+            })
             .collect();
         overrides.sort();
         for (name, value) in overrides {
             apply_override(&mut root, &name, &value)?;
         }
-        let config: Config =
-            serde_path_to_error::deserialize(toml::Value::Table(root)).map_err(|e| {
-                ConfigError::Invalid {
-                    key: e.path().to_string(),
-                    reason: e.inner().to_string(),
-                }
+        let mut config: Config = serde_path_to_error::deserialize(toml::Value::Table(root))
+            .map_err(|e| ConfigError::Invalid {
+                key: e.path().to_string(),
+                reason: e.inner().to_string(),
             })?;
+        config.server.admin_token = admin_token;
         Ok(config)
     }
 }
@@ -231,7 +309,7 @@ impl Config {
 fn override_path(name: &str) -> Option<Vec<String>> {
     let rest = name.strip_prefix("PASSERELLE_")?;
     match rest {
-        "CONFIG" => None,
+        "CONFIG" | "ADMIN_TOKEN" => None,
         "TODAY" => Some(vec!["server".into(), "today".into()]),
         _ => {
             let mut path: Vec<String> = rest.split("__").map(str::to_ascii_lowercase).collect();
@@ -389,5 +467,29 @@ mod tests {
         let c = Config::load(Some(&path), Vec::new()).unwrap();
         assert_eq!(c.server.listen.to_string(), "127.0.0.1:8080");
         assert_eq!(c.sources.rome.mode, Mode::Sample);
+        assert_eq!(c.server.batch_delay, Duration::ZERO);
+        assert_eq!(c.sources.rome.cache.ttl, Duration::from_secs(3600));
+        assert_eq!(c.sources.rome.http.circuit_min_calls, 5);
+        assert!(c.cache.redis_url.is_none());
+    }
+
+    #[test]
+    fn the_admin_token_comes_from_the_environment_only() {
+        let c = Config::load(None, env(&[("PASSERELLE_ADMIN_TOKEN", " s3cret ")])).unwrap();
+        assert_eq!(
+            c.server.admin_token.as_ref().map(|t| t.expose()),
+            Some("s3cret")
+        );
+        assert!(!format!("{c:?}").contains("s3cret"), "never printed");
+        let e = Config::load(None, env(&[("PASSERELLE_SERVER__ADMIN_TOKEN", "x")]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("admin_token"), "{e}");
+        let c = Config::load(
+            None,
+            env(&[("PASSERELLE_CACHE__REDIS_URL", "redis://127.0.0.1:1/")]),
+        )
+        .unwrap();
+        assert_eq!(c.cache.redis_url.as_deref(), Some("redis://127.0.0.1:1/"));
     }
 }

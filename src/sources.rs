@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use passerelle_core::config::{Mode, SourceConfig};
+use passerelle_core::cache::RedisL2;
+use passerelle_core::config::{Mode, Shared, SourceConfig};
+use passerelle_core::http::ApiClient;
 use passerelle_core::snapshot::Geocoder;
 use passerelle_core::{
     Adapter, Anomaly, Clock, CodeRome, SourceDescriptor, SourceHealth, SourceStatus,
@@ -20,7 +22,7 @@ use passerelle_rncp::RncpAdapter;
 use passerelle_rome::RomeAdapter;
 use tokio::task::JoinHandle;
 
-use crate::config::{Config, ConfigError};
+use crate::config::{Config, ConfigError, SourcesConfig};
 
 /// The adapters, shared by the server and the GraphQL resolvers.
 #[derive(Debug)]
@@ -41,6 +43,10 @@ pub struct Sources {
     pub clock: Clock,
     /// When each source will next try to load, by source id.
     schedule: Arc<Schedule>,
+    /// The cache shared by the replicas, when configured.
+    l2: Option<Arc<RedisL2>>,
+    /// How long a request's batch loader gathers keys.
+    pub batch_delay: Duration,
 }
 
 /// When each source will next try to load.
@@ -77,13 +83,80 @@ pub struct SourceEntry {
     pub health: SourceHealth,
     /// When the source will next try to load (snapshots refreshed periodically, first loads retried).
     pub next_refresh: Option<DateTime<Utc>>,
+    /// Http mode: the live API's circuit breaker and cache.
+    pub live: Option<LiveEntry>,
+}
+
+/// The state of a live API's protections.
+#[derive(Debug, Clone)]
+pub struct LiveEntry {
+    /// The circuit breaker's state.
+    pub circuit: passerelle_core::breaker::CircuitState,
+    /// How many times it opened.
+    pub circuit_opened: u64,
+    /// Upstream requests sent (retries included).
+    pub requests: u64,
+    /// Calls refused at once by the open breaker.
+    pub short_circuited: u64,
+    /// The cache's counters.
+    pub cache: [u64; 6],
+}
+
+impl LiveEntry {
+    fn of(client: &ApiClient) -> Self {
+        use std::sync::atomic::Ordering::Relaxed;
+        let c = client.counters();
+        let s = client.cache_stats();
+        Self {
+            circuit: client.circuit(),
+            circuit_opened: client.circuit_opened(),
+            requests: c.requests.load(Relaxed),
+            short_circuited: c.short_circuited.load(Relaxed),
+            cache: [
+                s.hits.load(Relaxed),
+                s.misses.load(Relaxed),
+                s.coalesced.load(Relaxed),
+                s.stale_revalidating.load(Relaxed),
+                s.stale_on_error.load(Relaxed),
+                s.l2_hits.load(Relaxed),
+            ],
+        }
+    }
 }
 
 impl Sources {
     /// Builds every adapter; a configuration that does not fit its source is an error naming it.
     pub fn build(config: &Config) -> Result<Self, ConfigError> {
         let clock = config.server.today.map_or_else(Clock::system, Clock::fixed);
-        let s = &config.sources;
+        let l2 = match &config.cache.redis_url {
+            Some(url) => Some(Arc::new(
+                RedisL2::new(url, config.cache.redis_timeout).map_err(|reason| {
+                    ConfigError::Invalid {
+                        key: "cache.redis_url".into(),
+                        reason,
+                    }
+                })?,
+            )),
+            None => None,
+        };
+        let shared = Shared {
+            cache_dir: config.server.cache_dir.clone(),
+            l2: l2.clone(),
+        };
+        let with_shared = |c: &SourceConfig| {
+            let mut c = c.clone();
+            c.shared = shared.clone();
+            c
+        };
+        let s = SourcesConfig {
+            rome: with_shared(&config.sources.rome),
+            onisep: with_shared(&config.sources.onisep),
+            rncp: with_shared(&config.sources.rncp),
+            offre_info: with_shared(&config.sources.offre_info),
+            repere_metiers: with_shared(&config.sources.repere_metiers),
+            geo: with_shared(&config.sources.geo),
+        };
+        let s = &s;
         let geo = Arc::new(GeoAdapter::new(&s.geo, clock)?);
         // Offers published without a position are placed at their commune's centre.
         let centres = Arc::clone(&geo);
@@ -99,28 +172,46 @@ impl Sources {
             geo,
             clock,
             schedule: Arc::default(),
+            l2,
+            batch_delay: config.server.batch_delay,
         })
     }
 
     /// The sources directory, in a stable order. The health of a source citing ROME codes counts the
     /// well-formed codes unknown to the ROME 4.0 loaded (never joined on).
     pub fn directory(&self) -> Vec<SourceEntry> {
-        let entry =
-            |descriptor: &SourceDescriptor, health: SourceHealth, cited: Vec<(CodeRome, usize)>| {
-                let mut health = health;
-                if let Some(unknown) = self.unknown_rome_codes(cited) {
-                    let mut anomalies = health.anomalies.to_vec();
-                    anomalies.push(unknown);
-                    health.anomalies = anomalies.into();
-                }
-                SourceEntry {
-                    descriptor: descriptor.clone(),
-                    health,
-                    next_refresh: self.schedule.get(descriptor.id),
-                }
-            };
-        fn parts<A: Adapter>(a: &A) -> (&SourceDescriptor, SourceHealth, Vec<(CodeRome, usize)>) {
-            (a.descriptor(), a.health(), a.cited_rome_codes())
+        let entry = |(descriptor, health, cited, live): (
+            &SourceDescriptor,
+            SourceHealth,
+            Vec<(CodeRome, usize)>,
+            Option<LiveEntry>,
+        )| {
+            let mut health = health;
+            if let Some(unknown) = self.unknown_rome_codes(cited) {
+                let mut anomalies = health.anomalies.to_vec();
+                anomalies.push(unknown);
+                health.anomalies = anomalies.into();
+            }
+            SourceEntry {
+                descriptor: descriptor.clone(),
+                health,
+                next_refresh: self.schedule.get(descriptor.id),
+                live,
+            }
+        };
+        type Parts<'a> = (
+            &'a SourceDescriptor,
+            SourceHealth,
+            Vec<(CodeRome, usize)>,
+            Option<LiveEntry>,
+        );
+        fn parts<A: Adapter>(a: &A) -> Parts<'_> {
+            (
+                a.descriptor(),
+                a.health(),
+                a.cited_rome_codes(),
+                a.api_client().map(LiveEntry::of),
+            )
         }
         let mut entries: Vec<SourceEntry> = [
             parts(&*self.rome),
@@ -131,7 +222,7 @@ impl Sources {
             parts(&*self.geo),
         ]
         .into_iter()
-        .map(|(d, h, c)| entry(d, h, c))
+        .map(entry)
         .collect();
         if let Some(unknown) = self.unknown_rncp_codes()
             && let Some(offres) = entries
@@ -241,6 +332,62 @@ impl Sources {
         {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
+    }
+
+    /// The live API clients (http mode), by source id.
+    pub fn api_clients(&self) -> Vec<(&'static str, &ApiClient)> {
+        fn client<A: Adapter>(a: &A) -> Option<(&'static str, &ApiClient)> {
+            a.api_client().map(|c| (a.descriptor().id, c))
+        }
+        [
+            client(&*self.rome),
+            client(&*self.onisep),
+            client(&*self.rncp),
+            client(&*self.offre_info),
+            client(&*self.repere_metiers),
+            client(&*self.geo),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+
+    /// The live API client of source `id`, when it is in http mode.
+    pub fn api_client(&self, id: &str) -> Option<&ApiClient> {
+        self.api_clients()
+            .into_iter()
+            .find(|(source, _)| *source == id)
+            .map(|(_, c)| c)
+    }
+
+    /// The cache shared by the replicas, when configured.
+    pub fn shared_cache(&self) -> Option<&RedisL2> {
+        self.l2.as_deref()
+    }
+
+    /// Forgets every cached API answer (with `shared`, in Redis too); how many shared keys were dropped.
+    pub async fn purge_caches(&self, shared: bool) -> u64 {
+        let mut dropped = 0;
+        for (_, client) in self.api_clients() {
+            dropped += client.purge(shared).await;
+        }
+        dropped
+    }
+
+    /// Reloads source `id` now (what its scheduled refresh does); `None` for an unknown id.
+    pub async fn refresh(
+        &self,
+        id: &str,
+    ) -> Option<Result<passerelle_core::RefreshOutcome, passerelle_core::AdapterError>> {
+        Some(match id {
+            "rome" => self.rome.refresh().await,
+            "onisep" => self.onisep.refresh().await,
+            "rncp" => self.rncp.refresh().await,
+            "offre-info" => self.offre_info.refresh().await,
+            "repere-metiers" => self.repere_metiers.refresh().await,
+            "geo" => self.geo.refresh().await,
+            _ => return None,
+        })
     }
 
     /// Starts the first load of every source and, for snapshot sources, their periodic refresh. The

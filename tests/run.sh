@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of passerelle on a fresh machine: installs what the tests need, then checks formatting,
 # lints and runs the whole workspace's tests (unit, adapters on the real reference data, integration
-# tests against the real application, the playground in a headless Chromium).
+# tests against the real application, the playground in a headless Chromium, the shared cache on a
+# real redis-server).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,6 +24,14 @@ if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/
   say "installing chromium (Debian package)"
   as_root apt-get update -qq
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends chromium >/dev/null
+fi
+
+# A real Redis for the shared-cache tests (two replicas on one Redis); the tests start their own
+# redis-server on a free port, never the system service.
+if ! command -v redis-server >/dev/null 2>&1; then
+  say "installing redis-server (Debian package)"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends redis-server >/dev/null
 fi
 
 say "cargo fmt --check"

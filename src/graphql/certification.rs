@@ -121,7 +121,7 @@ impl Correspondance {
 }
 
 /// Une certification : une fiche du RNCP (France compétences) et/ou une entrée Certif Info, avec ce qu'ajoute la table de passage de l'ONISEP (CFD, formation ONISEP).
-#[Object]
+#[Object(cache_control(max_age = 3600))]
 impl Certification {
     /// Numéro de fiche RNCP ; `null` pour une entrée Certif Info sans fiche RNCP.
     async fn rncp(&self) -> Option<CodeRncp> {

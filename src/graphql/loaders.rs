@@ -5,7 +5,10 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use std::time::Duration;
+
 use async_graphql::dataloader::{DataLoader, Loader};
+use passerelle_core::freshness::{self, StaleLog};
 use passerelle_core::{Adapter, AdapterError};
 use passerelle_geo::GeoAdapter;
 use passerelle_offre_info::OffreInfoAdapter;
@@ -16,16 +19,17 @@ use passerelle_rome::RomeAdapter;
 
 use crate::sources::Sources;
 
-/// Loads records of one adapter by key.
+/// Loads records of one adapter by key, noting stale answers in the request's log (batches run in
+/// their own task, outside the request's scope).
 #[derive(Debug)]
-pub struct SourceLoader<A>(Arc<A>);
+pub struct SourceLoader<A>(Arc<A>, Arc<StaleLog>);
 
 impl<A: Adapter> Loader<A::Key> for SourceLoader<A> {
     type Value = A::Record;
     type Error = AdapterError;
 
     async fn load(&self, keys: &[A::Key]) -> Result<HashMap<A::Key, A::Record>, AdapterError> {
-        self.0.fetch(keys).await
+        freshness::scope(Arc::clone(&self.1), self.0.fetch(keys)).await
     }
 }
 
@@ -45,8 +49,16 @@ pub struct Loaders {
     pub communes: DataLoader<SourceLoader<GeoAdapter>>,
 }
 
-fn loader<A: Adapter>(adapter: &Arc<A>) -> DataLoader<SourceLoader<A>> {
-    DataLoader::new(SourceLoader(Arc::clone(adapter)), tokio::spawn)
+fn loader<A: Adapter>(
+    adapter: &Arc<A>,
+    log: &Arc<StaleLog>,
+    delay: Duration,
+) -> DataLoader<SourceLoader<A>> {
+    DataLoader::new(
+        SourceLoader(Arc::clone(adapter), Arc::clone(log)),
+        tokio::spawn,
+    )
+    .delay(delay)
 }
 
 impl std::fmt::Debug for Loaders {
@@ -56,15 +68,16 @@ impl std::fmt::Debug for Loaders {
 }
 
 impl Loaders {
-    /// Fresh loaders for one request.
-    pub fn new(sources: &Sources) -> Self {
+    /// Fresh loaders for one request, noting stale answers in `log`.
+    pub fn new(sources: &Sources, log: &Arc<StaleLog>) -> Self {
+        let delay = sources.batch_delay;
         Self {
-            metiers: loader(&sources.rome),
-            fiches_onisep: loader(&sources.onisep),
-            certifications: loader(&sources.rncp),
-            actions: loader(&sources.offre_info),
-            ressources: loader(&sources.repere_metiers),
-            communes: loader(&sources.geo),
+            metiers: loader(&sources.rome, log, delay),
+            fiches_onisep: loader(&sources.onisep, log, delay),
+            certifications: loader(&sources.rncp, log, delay),
+            actions: loader(&sources.offre_info, log, delay),
+            ressources: loader(&sources.repere_metiers, log, delay),
+            communes: loader(&sources.geo, log, delay),
         }
     }
 }

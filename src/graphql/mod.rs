@@ -63,8 +63,38 @@ pub async fn execute(
 ) -> Executed {
     let query = request.query.clone();
     let operation = request.operation_name.clone();
-    let request = request.data(Loaders::new(sources));
-    let mut response = schema.execute(request).await;
+    let log = Arc::new(passerelle_core::freshness::StaleLog::default());
+    let request = request.data(Loaders::new(sources, &log));
+    let mut response =
+        passerelle_core::freshness::scope(Arc::clone(&log), schema.execute(request)).await;
+    let stale = log.entries();
+    if !stale.is_empty() {
+        // Answers served past their freshness because a source failed: said, never hidden.
+        response.extensions.insert(
+            "donneesPerimees".into(),
+            async_graphql::Value::List(
+                stale
+                    .into_iter()
+                    .map(|s| {
+                        let mut entry = async_graphql::indexmap::IndexMap::new();
+                        entry.insert(
+                            async_graphql::Name::new("source"),
+                            async_graphql::Value::from(s.source),
+                        );
+                        entry.insert(
+                            async_graphql::Name::new("ageSecondes"),
+                            async_graphql::Value::from(s.age.as_secs()),
+                        );
+                        entry.insert(
+                            async_graphql::Name::new("motif"),
+                            async_graphql::Value::from(s.reason),
+                        );
+                        async_graphql::Value::Object(entry)
+                    })
+                    .collect(),
+            ),
+        );
+    }
     // Parsed again (cheap next to execution) to name bad arguments and to restore the query's order.
     let document = async_graphql::parser::parse_query(&query).ok();
     let argument_error = errors::finalize(&mut response, document.as_ref());

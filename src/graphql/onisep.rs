@@ -57,7 +57,7 @@ impl FicheOnisep {
 }
 
 /// Une fiche métier Idéo de l'ONISEP, écrite pour les jeunes et leurs familles.
-#[Object]
+#[Object(cache_control(max_age = 3600))]
 impl FicheOnisep {
     /// Identifiant ONISEP (MET.n).
     async fn id(&self) -> IdOnisep {

@@ -267,6 +267,7 @@ pub struct Accessibilite {
 
 /// Contact de l'opérateur, publié seulement avec son consentement.
 #[derive(Debug, SimpleObject)]
+#[graphql(cache_control(private))]
 pub struct Contact {
     /// Nom.
     pub nom: String,
@@ -294,7 +295,7 @@ impl Ressource {
 }
 
 /// Une ressource de découverte des métiers publiée sur Repère Métiers (après modération).
-#[Object]
+#[Object(cache_control(max_age = 900))]
 impl Ressource {
     /// Identifiant (RM-000123).
     async fn id(&self) -> ID {

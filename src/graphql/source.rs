@@ -43,12 +43,37 @@ impl From<&passerelle_core::Anomaly> for Anomalie {
     }
 }
 
+/// La protection d'une API interrogée en direct (mode `http`) : son disjoncteur et son cache.
+#[derive(Debug, SimpleObject)]
+pub struct ProtectionApi {
+    /// État du disjoncteur : `ferme` (les appels passent), `ouvert` (réponse immédiate en erreur, sans appel), `semi-ouvert` (un appel d'essai en cours).
+    pub disjoncteur: &'static str,
+    /// Nombre d'ouvertures du disjoncteur depuis le démarrage.
+    pub ouvertures_disjoncteur: u64,
+    /// Requêtes envoyées à l'API (nouveaux essais compris).
+    pub requetes_amont: u64,
+    /// Appels refusés sur-le-champ par le disjoncteur ouvert.
+    pub appels_court_circuites: u64,
+    /// Réponses servies fraîches depuis le cache local.
+    pub cache_succes: u64,
+    /// Recherches dans le cache qui ont dû demander ailleurs (cache partagé ou API).
+    pub cache_echecs: u64,
+    /// Demandes qui ont attendu la réponse d'une même demande en cours au lieu d'appeler l'API.
+    pub cache_regroupees: u64,
+    /// Réponses périmées servies pendant leur rafraîchissement en arrière-plan.
+    pub cache_perimees_revalidation: u64,
+    /// Réponses périmées servies parce que l'API était en échec.
+    pub cache_perimees_sur_erreur: u64,
+    /// Réponses trouvées dans le cache partagé (Redis).
+    pub cache_partage_succes: u64,
+}
+
 /// Une source de données de passerelle, sa licence et sa fraîcheur.
 #[derive(Debug)]
 pub struct Source(pub SourceEntry);
 
 /// Une source de données de passerelle, sa licence et sa fraîcheur.
-#[Object]
+#[Object(cache_control(no_cache))]
 impl Source {
     /// Identifiant (`rome`, `onisep`, `rncp`, `offre-info`, `repere-metiers`, `geo`).
     async fn id(&self) -> &str {
@@ -147,5 +172,20 @@ impl Source {
             .take(first)
             .map(Anomalie::from)
             .collect()
+    }
+    /// Mode `http` : le disjoncteur et le cache de l'API interrogée en direct (`null` dans les autres modes).
+    async fn protection(&self) -> Option<ProtectionApi> {
+        self.0.live.as_ref().map(|l| ProtectionApi {
+            disjoncteur: l.circuit.name(),
+            ouvertures_disjoncteur: l.circuit_opened,
+            requetes_amont: l.requests,
+            appels_court_circuites: l.short_circuited,
+            cache_succes: l.cache[0],
+            cache_echecs: l.cache[1],
+            cache_regroupees: l.cache[2],
+            cache_perimees_revalidation: l.cache[3],
+            cache_perimees_sur_erreur: l.cache[4],
+            cache_partage_succes: l.cache[5],
+        })
     }
 }

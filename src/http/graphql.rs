@@ -129,5 +129,32 @@ async fn execute(
     } else {
         StatusCode::OK
     };
-    reply(headers, status, body)
+    let mut reply = reply(headers, status, body);
+    if let Ok(value) = HeaderValue::from_str(&cache_control(&response)) {
+        reply.headers_mut().insert(header::CACHE_CONTROL, value);
+    }
+    reply
+}
+
+/// `Cache-Control` from the cache hints of the fields served: the shortest `max-age` of the types
+/// answered (référentiels an hour, offers and resources a quarter of an hour), `private` when a personal
+/// contact is in the answer, `no-cache` for the sources' health; `no-store` for an answer with errors or
+/// with data served stale because a source failed, and for a selection without hints.
+pub fn cache_control(response: &async_graphql::Response) -> String {
+    if !response.errors.is_empty() || response.extensions.contains_key("donneesPerimees") {
+        return "no-store".into();
+    }
+    let hints = response.cache_control;
+    match hints.value() {
+        Some(v) if hints.max_age > 0 => {
+            if hints.public {
+                format!("public, {v}")
+            } else {
+                v
+            }
+        }
+        Some(v) if hints.max_age == -1 => v,
+        Some(_) => "private, no-store".into(),
+        None => "no-store".into(),
+    }
 }

@@ -1,5 +1,7 @@
-//! HTTP routes: `/graphql` (GET and POST), `/export` (GET and POST), the playground at `/`, `/health/live` and `/health/ready`.
+//! HTTP routes: `/graphql` (GET and POST), `/export` (GET and POST), the playground at `/`, `/health/live`,
+//! `/health/ready`, and `/admin/…` when an admin token is set.
 
+mod admin;
 mod export;
 mod graphql;
 mod health;
@@ -8,7 +10,7 @@ mod playground;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 use tower_http::trace::TraceLayer;
 
 use crate::graphql::PasserelleSchema;
@@ -25,6 +27,8 @@ pub struct AppState {
     pub exporter: crate::export::Exporter,
     /// Whether `/` serves the playground.
     pub playground: bool,
+    /// Bearer token of the `/admin` routes; they do not exist without it.
+    pub admin_token: Option<passerelle_core::http::Secret>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -45,6 +49,11 @@ pub fn router(state: AppState) -> Router {
         .route("/health/ready", get(health::ready));
     if state.playground {
         router = router.route("/", get(playground::page));
+    }
+    if state.admin_token.is_some() {
+        router = router
+            .route("/admin/sources/{id}/refresh", post(admin::refresh))
+            .route("/admin/cache/purge", post(admin::purge));
     }
     router.layer(TraceLayer::new_for_http()).with_state(state)
 }

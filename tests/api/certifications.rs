@@ -2,8 +2,6 @@
 //! RNCP / Certif Info référentiel reachable by any of its codes, the counts of unknown codes in the
 //! sources' health, and the ONISEP `http` mode run as the real binary against an API stand-in.
 
-use std::time::Duration;
-
 use passerelle_core::config::{Mode, OneOrMany, SourceConfig};
 use passerelle_onisep::fake_upstream::{self, APPLICATION_ID, EMAIL, PASSWORD};
 use serde_json::{Value, json};
@@ -365,6 +363,10 @@ url = "http://{upstream}/api/1.0"
 
 [sources.onisep.http]
 rate_limit = 200
+
+# Every query reaches the API here (token renewal, a down API): the answers' cache is off.
+[sources.onisep.cache]
+capacity_mb = 0
 "#
         ),
         &[
@@ -374,20 +376,7 @@ rate_limit = 200
         ],
     );
     let client = reqwest::Client::new();
-    let mut ready = false;
-    for _ in 0..100 {
-        let r = client
-            .get(format!("http://{}/health/ready", binary.addr))
-            .send()
-            .await
-            .unwrap();
-        if r.status() == 200 {
-            ready = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert!(ready, "{}", binary.logs.lock().unwrap());
+    binary.wait_ready().await;
     let post = |query: &str| {
         client
             .post(format!("http://{}/graphql", binary.addr))

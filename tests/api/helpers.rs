@@ -157,6 +157,56 @@ pub struct Binary {
     pub logs: Arc<Mutex<String>>,
 }
 
+impl Binary {
+    /// Waits until `/health/ready` answers 200 (every source has data); panics with the logs otherwise.
+    pub async fn wait_ready(&self) {
+        let client = reqwest::Client::new();
+        for _ in 0..400 {
+            let r = client
+                .get(format!("http://{}/health/ready", self.addr))
+                .send()
+                .await;
+            if r.is_ok_and(|r| r.status() == 200) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!(
+            "the binary never became ready: {}",
+            self.logs.lock().unwrap()
+        );
+    }
+}
+
+/// The real binary with the ROME source asked live from the France Travail stand-in at `upstream`
+/// (credentials in the environment), and `extra` TOML after it.
+pub fn start_rome_binary(name: &str, upstream: std::net::SocketAddr, extra: &str) -> Binary {
+    use passerelle_rome::fake_upstream::{CLIENT_ID, SECRET};
+    start_binary(
+        name,
+        &format!(
+            r#"[server]
+listen = "127.0.0.1:0"
+today = "2026-01-15"
+
+[sources.rome]
+mode = "http"
+url = "http://{upstream}/partenaire"
+
+[sources.rome.http]
+token_url = "http://{upstream}/connexion/oauth2/access_token?realm=%2Fpartenaire"
+rate_limit = 500
+
+{extra}
+"#
+        ),
+        &[
+            ("FRANCE_TRAVAIL_CLIENT_ID", CLIENT_ID),
+            ("FRANCE_TRAVAIL_CLIENT_SECRET", SECRET),
+        ],
+    )
+}
+
 impl Drop for Binary {
     fn drop(&mut self) {
         let _ = self.child.kill();

@@ -17,6 +17,7 @@ mod jointures;
 mod offres;
 mod playground;
 mod query;
+mod resilience;
 mod ressources;
 mod rome;
 mod schema;

@@ -4,12 +4,10 @@
 use std::time::Duration;
 
 use passerelle_core::config::{Mode, SourceConfig};
-use passerelle_rome::fake_upstream::{CLIENT_ID, SECRET, start_upstream};
+use passerelle_rome::fake_upstream::{SECRET, start_upstream};
 use serde_json::{Value, json};
 
-use crate::helpers::{
-    Binary, errors, shared, spawn_app, spawn_app_with, start_binary, test_config,
-};
+use crate::helpers::{errors, shared, spawn_app, spawn_app_with, start_rome_binary, test_config};
 
 const DONE_WHEN: &str = r#"{
   metier(codeRome: "M1805") {
@@ -214,33 +212,10 @@ async fn metiers_are_searched_and_filtered() {
     assert!(!errors(&body).is_empty(), "{body}");
 }
 
-fn start_rome_binary(upstream: std::net::SocketAddr) -> Binary {
-    start_binary(
-        "rome",
-        &format!(
-            r#"[server]
-listen = "127.0.0.1:0"
-
-[sources.rome]
-mode = "http"
-url = "http://{upstream}/partenaire"
-
-[sources.rome.http]
-token_url = "http://{upstream}/connexion/oauth2/access_token?realm=%2Fpartenaire"
-rate_limit = 200
-"#
-        ),
-        &[
-            ("FRANCE_TRAVAIL_CLIENT_ID", CLIENT_ID),
-            ("FRANCE_TRAVAIL_CLIENT_SECRET", SECRET),
-        ],
-    )
-}
-
 #[tokio::test]
 async fn the_binary_serves_the_http_mode_without_ever_showing_the_secret() {
     let (upstream, up) = start_upstream().await;
-    let binary = start_rome_binary(upstream);
+    let binary = start_rome_binary("rome", upstream, "");
     let client = reqwest::Client::new();
     let post = |query: &str| {
         client
@@ -249,20 +224,7 @@ async fn the_binary_serves_the_http_mode_without_ever_showing_the_secret() {
             .send()
     };
     // Ready once the API answered (token and version).
-    let mut ready = false;
-    for _ in 0..100 {
-        let r = client
-            .get(format!("http://{}/health/ready", binary.addr))
-            .send()
-            .await
-            .unwrap();
-        if r.status() == 200 {
-            ready = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert!(ready, "{}", binary.logs.lock().unwrap());
+    binary.wait_ready().await;
 
     let body: Value = post(
         r#"{ metier(codeRome: "M1805") { libelle version formacodes { code } codeIsco fichesDetaillees { codeRome }

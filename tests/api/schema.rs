@@ -104,6 +104,7 @@ const PATHS: &[&str] = &[
 const COMPUTED: &[&str] = &[
     "Query",
     "Source",
+    "ProtectionApi",
     "Anomalie",
     "Exploration",
     "Cible",

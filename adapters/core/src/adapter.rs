@@ -249,6 +249,11 @@ pub trait Adapter: Send + Sync + 'static {
     /// Reloads the data (snapshot modes); the previous data keeps serving until the new one has loaded
     /// whole, and stays if anything fails.
     fn refresh(&self) -> impl Future<Output = Result<RefreshOutcome, AdapterError>> + Send;
+
+    /// The live API's client (http mode), for its cache, circuit breaker and counters.
+    fn api_client(&self) -> Option<&crate::http::ApiClient> {
+        None
+    }
 }
 
 /// Implements [`Adapter`] for a source's adapter enum `Snapshot(Snapshot<D>) | Api(A)`: every call goes
@@ -307,6 +312,13 @@ macro_rules! snapshot_or_api_adapter {
                 match self {
                     Self::Snapshot(s) => s.refresh().await,
                     Self::Api(a) => a.refresh().await,
+                }
+            }
+
+            fn api_client(&self) -> Option<&$crate::http::ApiClient> {
+                match self {
+                    Self::Snapshot(_) => None,
+                    Self::Api(a) => Some(a.client()),
                 }
             }
         }

@@ -45,6 +45,85 @@ pub struct SourceConfig {
     /// Http mode: how the producer's API is called.
     #[serde(default)]
     pub http: HttpConfig,
+    /// Http mode: the cache of the API's answers.
+    #[serde(default)]
+    pub cache: CacheConfig,
+    /// Snapshot mode: sanity bound of a reload. A new snapshot with fewer records than this share of the
+    /// one being served is refused whole (a truncated file); `0` turns the check off. Default `0.5`.
+    #[serde(default = "default_min_records_ratio")]
+    pub min_records_ratio: f64,
+    /// What the server gives every source (the disk cache, the shared cache); never read from the file.
+    #[serde(skip)]
+    pub shared: Shared,
+}
+
+/// What the server shares with every source, set by the server rather than read from the file.
+#[derive(Debug, Clone, Default)]
+pub struct Shared {
+    /// Where the source keeps its last good snapshot (downloaded data only), so that a restart without
+    /// upstream still serves.
+    pub cache_dir: Option<PathBuf>,
+    /// The second-level cache shared by several replicas (Redis), when configured.
+    pub l2: Option<std::sync::Arc<crate::cache::RedisL2>>,
+}
+
+fn default_min_records_ratio() -> f64 {
+    0.5
+}
+
+/// `[sources.<id>.cache]`: how long the answers of a live API are kept and served.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CacheConfig {
+    /// How long an answer is fresh. Default `1h`.
+    #[serde(default = "default_ttl", deserialize_with = "deserialize_duration")]
+    pub ttl: Duration,
+    /// After `ttl`, how long the stale answer is still served at once while one background refresh runs.
+    /// Default `5m`.
+    #[serde(default = "default_swr", deserialize_with = "deserialize_duration")]
+    pub stale_while_revalidate: Duration,
+    /// After `ttl`, how long the stale answer is served when the source fails (marked in the response's
+    /// `extensions`). Default `24h`.
+    #[serde(default = "default_sie", deserialize_with = "deserialize_duration")]
+    pub stale_if_error: Duration,
+    /// How long a « not found » is remembered. Default `1m`.
+    #[serde(
+        default = "default_negative_ttl",
+        deserialize_with = "deserialize_duration"
+    )]
+    pub negative_ttl: Duration,
+    /// Memory bound of the source's cache, in megabytes (bodies as received). Default 64; `0` disables
+    /// the cache (every call goes upstream, still coalesced).
+    #[serde(default = "default_capacity_mb")]
+    pub capacity_mb: u64,
+}
+
+impl Default for CacheConfig {
+    fn default() -> Self {
+        Self {
+            ttl: default_ttl(),
+            stale_while_revalidate: default_swr(),
+            stale_if_error: default_sie(),
+            negative_ttl: default_negative_ttl(),
+            capacity_mb: default_capacity_mb(),
+        }
+    }
+}
+
+fn default_ttl() -> Duration {
+    Duration::from_secs(3600)
+}
+fn default_swr() -> Duration {
+    Duration::from_secs(300)
+}
+fn default_sie() -> Duration {
+    Duration::from_secs(24 * 3600)
+}
+fn default_negative_ttl() -> Duration {
+    Duration::from_secs(60)
+}
+fn default_capacity_mb() -> u64 {
+    64
 }
 
 /// One value or a list of them: `path = "a"` and `path = ["a", "b"]` are both accepted.
@@ -93,6 +172,9 @@ impl Default for SourceConfig {
             refresh: default_refresh(),
             strict: false,
             http: HttpConfig::default(),
+            cache: CacheConfig::default(),
+            min_records_ratio: default_min_records_ratio(),
+            shared: Shared::default(),
         }
     }
 }
@@ -127,6 +209,34 @@ pub struct HttpConfig {
         deserialize_with = "deserialize_duration"
     )]
     pub max_retry_after: Duration,
+    /// Most requests in flight to the API at once. Default 8.
+    #[serde(default = "default_concurrency")]
+    pub concurrency: usize,
+    /// The circuit breaker opens when at least this share of the calls of the window failed. Default 0.5.
+    #[serde(default = "default_failure_ratio")]
+    pub circuit_failure_ratio: f64,
+    /// … and the window holds at least this many calls. Default 5.
+    #[serde(default = "default_min_calls")]
+    pub circuit_min_calls: u32,
+    /// The window of calls the breaker looks at. Default `30s`.
+    #[serde(default = "default_window", deserialize_with = "deserialize_duration")]
+    pub circuit_window: Duration,
+    /// How long an open breaker answers at once before letting one probe through. Default `30s`.
+    #[serde(default = "default_window", deserialize_with = "deserialize_duration")]
+    pub circuit_open_for: Duration,
+}
+
+fn default_concurrency() -> usize {
+    8
+}
+fn default_failure_ratio() -> f64 {
+    0.5
+}
+fn default_min_calls() -> u32 {
+    5
+}
+fn default_window() -> Duration {
+    Duration::from_secs(30)
 }
 
 impl Default for HttpConfig {
@@ -139,6 +249,11 @@ impl Default for HttpConfig {
             timeout: default_timeout(),
             retries: default_retries(),
             max_retry_after: default_max_retry_after(),
+            concurrency: default_concurrency(),
+            circuit_failure_ratio: default_failure_ratio(),
+            circuit_min_calls: default_min_calls(),
+            circuit_window: default_window(),
+            circuit_open_for: default_window(),
         }
     }
 }
@@ -171,6 +286,28 @@ impl HttpConfig {
         }
         if self.timeout.is_zero() {
             return Err(err("http.timeout : la durée doit être non nulle".into()));
+        }
+        if self.concurrency == 0 {
+            return Err(err(
+                "http.concurrency = 0 : au moins une requête à la fois est attendue".into(),
+            ));
+        }
+        if !(self.circuit_failure_ratio > 0.0 && self.circuit_failure_ratio <= 1.0) {
+            return Err(err(format!(
+                "http.circuit_failure_ratio = {} : une part entre 0 (exclu) et 1 est attendue",
+                self.circuit_failure_ratio
+            )));
+        }
+        if self.circuit_min_calls == 0 {
+            return Err(err(
+                "http.circuit_min_calls = 0 : au moins un appel est attendu".into(),
+            ));
+        }
+        if self.circuit_window.is_zero() || self.circuit_open_for.is_zero() {
+            return Err(err(
+                "http.circuit_window et http.circuit_open_for : les durées doivent être non nulles"
+                    .into(),
+            ));
         }
         if let Some(url) = &self.token_url {
             check_url(url).map_err(|m| err(format!("http.token_url : {m}")))?;
@@ -211,6 +348,12 @@ impl SourceConfig {
             source_id: source,
             message,
         };
+        if !(0.0..=1.0).contains(&self.min_records_ratio) {
+            return Err(err(format!(
+                "min_records_ratio = {} : une part entre 0 et 1 est attendue (0 désactive le contrôle)",
+                self.min_records_ratio
+            )));
+        }
         if self.refresh < Duration::from_secs(1) {
             return Err(err(format!(
                 "refresh = {:?} : la période doit être d'au moins 1s",
@@ -289,18 +432,19 @@ fn check_url(url: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Parses a duration written `<number><unit>` with unit `ms`, `s`, `m`, `h` or `d` (`30s`, `6h`).
+/// Parses a duration written `<number><unit>` with unit `us`, `ms`, `s`, `m`, `h` or `d` (`30s`, `6h`).
 pub fn parse_duration(input: &str) -> Result<Duration, String> {
     let s = input.trim();
     let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
     let (number, unit) = s.split_at(split);
     let rule = || {
         format!(
-            "durée « {input} » invalide : un entier suivi de ms, s, m, h ou d (ex. 30s, 6h, 7d)"
+            "durée « {input} » invalide : un entier suivi de us, ms, s, m, h ou d (ex. 30s, 6h, 7d)"
         )
     };
     let n: u64 = number.parse().map_err(|_| rule())?;
     let secs = match unit {
+        "us" | "µs" => return Ok(Duration::from_micros(n)),
         "ms" => return Ok(Duration::from_millis(n)),
         "s" => n,
         "m" => n * 60,
@@ -367,6 +511,44 @@ mod tests {
         let e = http.origin("rome", &[], false).unwrap_err();
         assert_eq!(e.source_id, "rome");
         assert!(e.to_string().starts_with("[sources.rome]"), "{e}");
+    }
+
+    #[test]
+    fn protections_are_checked_and_name_the_key() {
+        let bad_ratio = SourceConfig {
+            min_records_ratio: 1.5,
+            ..SourceConfig::default()
+        };
+        let e = bad_ratio.origin("geo", &[], false).unwrap_err().to_string();
+        assert!(
+            e.contains("min_records_ratio = 1.5") && e.contains("entre 0 et 1"),
+            "{e}"
+        );
+        let breaker = HttpConfig {
+            circuit_failure_ratio: 0.0,
+            ..HttpConfig::default()
+        };
+        let e = breaker.check("rome").unwrap_err().to_string();
+        assert!(e.contains("http.circuit_failure_ratio = 0"), "{e}");
+        let none = HttpConfig {
+            concurrency: 0,
+            ..HttpConfig::default()
+        };
+        assert!(
+            none.check("rome")
+                .unwrap_err()
+                .to_string()
+                .contains("http.concurrency")
+        );
+        let cache: CacheConfig = toml::from_str("ttl = \"10m\"\nstale_if_error = \"2d\"").unwrap();
+        assert_eq!(cache.ttl, Duration::from_secs(600));
+        assert_eq!(cache.stale_if_error, Duration::from_secs(2 * 86400));
+        assert_eq!(cache.negative_ttl, Duration::from_secs(60));
+        assert!(
+            toml::from_str::<CacheConfig>("tll = \"1h\"").is_err(),
+            "unknown keys are refused"
+        );
+        assert_eq!(parse_duration("500us"), Ok(Duration::from_micros(500)));
     }
 
     #[test]

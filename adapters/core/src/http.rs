@@ -14,7 +14,9 @@ use serde::de::DeserializeOwned;
 use tokio::time::Instant;
 
 use crate::adapter::{SourceHealth, SourceStatus};
-use crate::config::HttpConfig;
+use crate::breaker::{CircuitBreaker, CircuitState};
+use crate::cache::{CacheStats, CachedBody, Lookup, ResponseCache};
+use crate::config::SourceConfig;
 use crate::error::{AdapterError, SourceId, redact_url};
 
 /// A secret (password, client secret, token): `Debug` shows `***`, there is no `Display`, and the value is
@@ -120,6 +122,8 @@ pub struct ApiCounters {
     pub requests: AtomicU64,
     /// `429` answers received.
     pub throttled: AtomicU64,
+    /// Calls refused at once by the open circuit breaker.
+    pub short_circuited: AtomicU64,
 }
 
 /// One token shared by every caller: reused until its renewal time, fetched **once** however many
@@ -181,10 +185,10 @@ impl TokenEndpoint {
     /// The endpoint at `url`, called with `api`'s HTTP client, retries and counters.
     pub fn new(api: &ApiClient, url: String) -> Self {
         Self {
-            source: api.source,
+            source: api.inner.source,
             url,
-            http: api.http.clone(),
-            retries: api.retries,
+            http: api.inner.http.clone(),
+            retries: api.inner.retries,
             counters: api.counters(),
         }
     }
@@ -258,6 +262,25 @@ pub trait Auth: Send + Sync {
     fn refused_hint(&self) -> String;
 }
 
+impl<A: Auth + ?Sized> Auth for Arc<A> {
+    fn token(&self) -> impl Future<Output = Result<Secret, AdapterError>> + Send {
+        (**self).token()
+    }
+    fn invalidate(&self, used: &Secret) -> impl Future<Output = ()> + Send {
+        (**self).invalidate(used)
+    }
+    fn authorize(
+        &self,
+        request: reqwest::RequestBuilder,
+        token: &Secret,
+    ) -> reqwest::RequestBuilder {
+        (**self).authorize(request, token)
+    }
+    fn refused_hint(&self) -> String {
+        (**self).refused_hint()
+    }
+}
+
 /// No authentication, for open APIs such as API Géo and the Intercarif web service: the token is an empty [`Secret`] that is never
 /// sent, requests go out as they are, and a `401` has nothing to renew. It lets such APIs share the
 /// request loop of [`ApiClient::get_json`] (rate limit, retries, backoff, `Retry-After`).
@@ -295,9 +318,80 @@ pub enum Answer<T> {
     NotFound,
 }
 
-/// The request loop of a live API: rate limit, token, retries.
+/// Checks an answer before it is cached and used: a malformed answer is an error naming where and why,
+/// and never replaces a good one. Arguments: the source, the URL shown in messages, the body.
+pub type Validator = fn(SourceId, &str, &[u8]) -> Result<(), AdapterError>;
+
+/// The validator of a JSON answer decoded as `T`.
+fn json_validator<T: DeserializeOwned>(
+    source: SourceId,
+    shown: &str,
+    body: &[u8],
+) -> Result<(), AdapterError> {
+    decode_json::<T>(source, shown, body).map(drop)
+}
+
+fn decode_json<T: DeserializeOwned>(
+    source: SourceId,
+    shown: &str,
+    body: &[u8],
+) -> Result<T, AdapterError> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        AdapterError::invalid(
+            source,
+            format!("{shown} ({})", e.path()),
+            format!("réponse JSON inattendue : {}", e.inner()),
+        )
+    })
+}
+
+/// The validator of an XML answer: well-formed, whole (a truncated answer is refused).
+pub fn xml_validator(source: SourceId, shown: &str, body: &[u8]) -> Result<(), AdapterError> {
+    let mut reader = quick_xml::Reader::from_reader(body);
+    reader.config_mut().check_end_names = true;
+    let mut buf = Vec::new();
+    let mut depth: i64 = 0;
+    let mut seen_root = false;
+    loop {
+        match reader.read_event_into(&mut buf) {
+            Ok(quick_xml::events::Event::Start(_)) => {
+                depth += 1;
+                seen_root = true;
+            }
+            Ok(quick_xml::events::Event::Empty(_)) => seen_root = true,
+            Ok(quick_xml::events::Event::End(_)) => depth -= 1,
+            Ok(quick_xml::events::Event::Eof) => break,
+            Ok(_) => {}
+            Err(e) => {
+                return Err(AdapterError::invalid(
+                    source,
+                    format!("{shown} (octet {})", reader.buffer_position()),
+                    format!("réponse XML mal formée : {e}"),
+                ));
+            }
+        }
+        buf.clear();
+    }
+    if depth != 0 || (!seen_root && !body.iter().all(u8::is_ascii_whitespace)) {
+        return Err(AdapterError::invalid(
+            source,
+            shown.to_owned(),
+            "réponse XML tronquée : des éléments ne sont pas fermés".to_owned(),
+        ));
+    }
+    Ok(())
+}
+
+/// The request loop of a live API: its cache, circuit breaker, concurrency and rate limits, token and
+/// retries. Cheap to share: the state lives behind an `Arc` that background refreshes hold.
 #[derive(Debug)]
 pub struct ApiClient {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
     source: SourceId,
     /// The API's name in messages (« l'API ROME »).
     name: &'static str,
@@ -306,79 +400,274 @@ pub struct ApiClient {
     retries: u32,
     max_retry_after: Duration,
     counters: Arc<ApiCounters>,
+    breaker: CircuitBreaker,
+    permits: tokio::sync::Semaphore,
+    cache: ResponseCache,
 }
 
 impl ApiClient {
-    /// A client configured by `[sources.<id>.http]` (checked by [`HttpConfig::check`]).
-    pub fn new(source: SourceId, name: &'static str, config: &HttpConfig) -> Result<Self, String> {
+    /// A client configured by `[sources.<id>.http]` and `[sources.<id>.cache]` (checked by
+    /// [`HttpConfig::check`]), sharing the server's second-level cache when there is one.
+    pub fn new(
+        source: SourceId,
+        name: &'static str,
+        config: &SourceConfig,
+    ) -> Result<Self, String> {
+        let http_config = &config.http;
         let http = reqwest::Client::builder()
-            .timeout(config.timeout)
+            .timeout(http_config.timeout)
             .user_agent(USER_AGENT)
             .build()
             .map_err(|e| format!("client HTTP : {e}"))?;
+        // The longest one fetch can take: every attempt timing out, plus the backoffs.
+        let lock_ttl = (http_config.timeout * (http_config.retries + 1) + Duration::from_secs(2))
+            .min(Duration::from_secs(120));
         Ok(Self {
-            source,
-            name,
-            http,
-            limiter: RateLimiter::new(config.rate_limit),
-            retries: config.retries,
-            max_retry_after: config.max_retry_after,
-            counters: Arc::default(),
+            inner: Arc::new(Inner {
+                source,
+                name,
+                http,
+                limiter: RateLimiter::new(http_config.rate_limit),
+                retries: http_config.retries,
+                max_retry_after: http_config.max_retry_after,
+                counters: Arc::default(),
+                breaker: CircuitBreaker::new(http_config),
+                permits: tokio::sync::Semaphore::new(http_config.concurrency),
+                cache: ResponseCache::new(
+                    source,
+                    &config.cache,
+                    config.shared.l2.clone(),
+                    lock_ttl,
+                ),
+            }),
         })
     }
 
     /// The underlying HTTP client (for token requests).
     pub fn http(&self) -> &reqwest::Client {
-        &self.http
+        &self.inner.http
     }
 
     /// The counters.
     pub fn counters(&self) -> Arc<ApiCounters> {
-        Arc::clone(&self.counters)
+        Arc::clone(&self.inner.counters)
+    }
+
+    /// The counters of the answers' cache.
+    pub fn cache_stats(&self) -> Arc<CacheStats> {
+        self.inner.cache.stats()
+    }
+
+    /// The circuit breaker's state.
+    pub fn circuit(&self) -> CircuitState {
+        self.inner.breaker.state_now()
+    }
+
+    /// How many times the circuit breaker opened.
+    pub fn circuit_opened(&self) -> u64 {
+        self.inner.breaker.times_opened()
+    }
+
+    /// Forgets the cached answers (with `shared`, in Redis too); how many shared keys were dropped.
+    pub async fn purge(&self, shared: bool) -> u64 {
+        self.inner.cache.purge(shared).await
     }
 
     /// How many retries are allowed.
     pub fn retries(&self) -> u32 {
-        self.retries
+        self.inner.retries
     }
 
     /// An `Unavailable` error of the source.
     pub fn unavailable(&self, reason: String) -> AdapterError {
+        self.inner.unavailable(reason)
+    }
+
+    /// GETs `url` through the cache and decodes its JSON. The answer is validated (decoded) before it is
+    /// cached; see [`ApiClient::get_cached`].
+    pub async fn get_json<T: DeserializeOwned, A: Auth + Clone + 'static>(
+        &self,
+        auth: &A,
+        url: &str,
+        query: &[(&str, &str)],
+    ) -> Result<Answer<T>, AdapterError> {
+        let shown = redact_url(url);
+        match self
+            .get_cached(auth, url, query, "application/json", json_validator::<T>)
+            .await?
+        {
+            Answer::NotFound => Ok(Answer::NotFound),
+            Answer::Found(body) => {
+                decode_json::<T>(self.inner.source, &shown, &body).map(Answer::Found)
+            }
+        }
+    }
+
+    /// GETs `url` through the source's cache: a fresh answer is served from memory (or Redis); callers
+    /// asking for the same cold key at once share one upstream request; a stale answer is served at once
+    /// while one background refresh runs; when the source fails, an answer up to `stale_if_error` old is
+    /// served and noted in the request's [`crate::freshness`] log. Only answers `validate` accepts are
+    /// cached.
+    pub async fn get_cached<A: Auth + Clone + 'static>(
+        &self,
+        auth: &A,
+        url: &str,
+        query: &[(&str, &str)],
+        accept: &str,
+        validate: Validator,
+    ) -> Result<Answer<Arc<[u8]>>, AdapterError> {
+        let key = cache_key(url, query, accept);
+        let cache = &self.inner.cache;
+        let answer = |e: &CachedBody| match &e.body {
+            Some(b) => Answer::Found(Arc::clone(b)),
+            None => Answer::NotFound,
+        };
+        match cache.lookup(&key) {
+            Lookup::Fresh(e) => Ok(answer(&e)),
+            Lookup::Revalidate(e) => {
+                if cache.begin_revalidation(&key) {
+                    let inner = Arc::clone(&self.inner);
+                    let auth = auth.clone();
+                    let (url, accept) = (url.to_owned(), accept.to_owned());
+                    let query: Vec<(String, String)> = query
+                        .iter()
+                        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                        .collect();
+                    tokio::spawn(async move {
+                        let query: Vec<(&str, &str)> = query
+                            .iter()
+                            .map(|(k, v)| (k.as_str(), v.as_str()))
+                            .collect();
+                        let fetched = inner
+                            .cache
+                            .load(&key, || inner.fetch(&auth, &url, &query, &accept, validate))
+                            .await;
+                        if let Err(e) = fetched {
+                            tracing::debug!(source = inner.source, error = %e, "rafraîchissement en arrière-plan en échec");
+                        }
+                        inner.cache.end_revalidation(&key);
+                    });
+                }
+                Ok(answer(&e))
+            }
+            Lookup::Miss(old) => {
+                match cache
+                    .load(&key, || {
+                        self.inner.fetch(auth, url, query, accept, validate)
+                    })
+                    .await
+                {
+                    Ok(e) => Ok(answer(&e)),
+                    Err(err) => match old {
+                        Some(old) if cache.serve_stale_on_error(&old, &err) => Ok(answer(&old)),
+                        _ => Err(err),
+                    },
+                }
+            }
+        }
+    }
+
+    /// GETs `url` without the cache and decodes its JSON: for health probes, which must reach the
+    /// upstream (through the circuit breaker and the limits).
+    pub async fn probe_json<T: DeserializeOwned>(
+        &self,
+        auth: &impl Auth,
+        url: &str,
+        query: &[(&str, &str)],
+    ) -> Result<Answer<T>, AdapterError> {
+        match self.get_body(auth, url, query, "application/json").await? {
+            Answer::NotFound => Ok(Answer::NotFound),
+            Answer::Found(body) => {
+                decode_json::<T>(self.inner.source, &redact_url(url), &body).map(Answer::Found)
+            }
+        }
+    }
+
+    /// GETs `url` without the cache (probes), through the circuit breaker and the limits; see
+    /// [`ApiClient::get_cached`] for the usual way.
+    pub async fn get_body(
+        &self,
+        auth: &impl Auth,
+        url: &str,
+        query: &[(&str, &str)],
+        accept: &str,
+    ) -> Result<Answer<Vec<u8>>, AdapterError> {
+        let permit = self.inner.breaker_permit()?;
+        let result = self.inner.send(auth, url, query, accept).await;
+        permit.record(counts_as_success(&result));
+        result
+    }
+}
+
+/// The cache key of a request: URL, query (in order) and media type. No credential is part of it.
+fn cache_key(url: &str, query: &[(&str, &str)], accept: &str) -> String {
+    let mut key = String::with_capacity(url.len() + 32);
+    key.push_str(url);
+    for (i, (k, v)) in query.iter().enumerate() {
+        key.push(if i == 0 { '?' } else { '&' });
+        key.push_str(k);
+        key.push('=');
+        key.push_str(v);
+    }
+    key.push('|');
+    key.push_str(accept);
+    key
+}
+
+/// Whether an outcome says the upstream works (a caller's mistake says nothing against it).
+fn counts_as_success<T>(result: &Result<T, AdapterError>) -> bool {
+    matches!(
+        result,
+        Ok(_) | Err(AdapterError::BadInput { .. } | AdapterError::Unsupported { .. })
+    )
+}
+
+impl Inner {
+    fn unavailable(&self, reason: String) -> AdapterError {
         AdapterError::Unavailable {
             source_id: self.source,
             reason,
         }
     }
 
-    /// GETs `url` and decodes its JSON (see [`ApiClient::get_body`]).
-    pub async fn get_json<T: DeserializeOwned>(
+    fn breaker_permit(&self) -> Result<crate::breaker::Permit<'_>, AdapterError> {
+        self.breaker.try_acquire().map_err(|wait| {
+            self.counters
+                .short_circuited
+                .fetch_add(1, Ordering::Relaxed);
+            self.unavailable(format!(
+                "disjoncteur ouvert après des échecs répétés de {} : aucun appel avant {} s",
+                self.name,
+                wait.as_secs()
+            ))
+        })
+    }
+
+    /// One validated upstream answer (`None`: not found), through the circuit breaker.
+    async fn fetch(
         &self,
         auth: &impl Auth,
         url: &str,
         query: &[(&str, &str)],
-    ) -> Result<Answer<T>, AdapterError> {
-        let shown = redact_url(url);
-        match self.get_body(auth, url, query, "application/json").await? {
-            Answer::NotFound => Ok(Answer::NotFound),
-            Answer::Found(body) => {
-                let mut de = serde_json::Deserializer::from_slice(&body);
-                serde_path_to_error::deserialize(&mut de)
-                    .map(Answer::Found)
-                    .map_err(|e| {
-                        AdapterError::invalid(
-                            self.source,
-                            format!("{shown} ({})", e.path()),
-                            format!("réponse JSON inattendue : {}", e.inner()),
-                        )
-                    })
+        accept: &str,
+        validate: Validator,
+    ) -> Result<Option<Vec<u8>>, AdapterError> {
+        let permit = self.breaker_permit()?;
+        let result = match self.send(auth, url, query, accept).await {
+            Ok(Answer::Found(body)) => {
+                validate(self.source, &redact_url(url), &body).map(|()| Some(body))
             }
-        }
+            Ok(Answer::NotFound) => Ok(None),
+            Err(e) => Err(e),
+        };
+        permit.record(counts_as_success(&result));
+        result
     }
 
-    /// GETs `url` and returns its body: within the rate limit, with a token from `auth` (a new one once
-    /// on `401`), waiting out `429`s (every caller waits), retrying `5xx` and network errors with
-    /// backoff. `404`/`204` is [`Answer::NotFound`]; `400` is a caller's mistake.
-    pub async fn get_body(
+    /// GETs `url` and returns its body: within the concurrency and rate limits, with a token from
+    /// `auth` (a new one once on `401`), waiting out `429`s (every caller waits), retrying `5xx` and
+    /// network errors with backoff. `404`/`204` is [`Answer::NotFound`]; `400` is a caller's mistake.
+    async fn send(
         &self,
         auth: &impl Auth,
         url: &str,
@@ -389,6 +678,11 @@ impl ApiClient {
         let mut attempt = 0;
         let mut renewed = false;
         loop {
+            let slot = self
+                .permits
+                .acquire()
+                .await
+                .map_err(|_| self.unavailable("client arrêté".into()))?;
             self.limiter.acquire().await;
             let token = auth.token().await?;
             self.counters.requests.fetch_add(1, Ordering::Relaxed);
@@ -460,6 +754,7 @@ impl ApiClient {
                     }
                 },
             };
+            drop(slot);
             if attempt >= self.retries {
                 return Err(self.unavailable(format!(
                     "{reason} ; abandon après {} tentatives",
@@ -561,6 +856,26 @@ mod tests {
         assert!(
             d > Duration::from_secs(25) && d <= Duration::from_secs(30),
             "{d:?}"
+        );
+    }
+
+    #[test]
+    fn xml_answers_are_checked_whole_before_they_are_cached() {
+        let ok = b"<?xml version=\"1.0\"?><lheo><offres><formation/></offres></lheo>";
+        assert!(xml_validator("offre-info", "u", ok).is_ok());
+        assert!(
+            xml_validator("offre-info", "u", b"  \n").is_ok(),
+            "an empty answer"
+        );
+        let cut = xml_validator("offre-info", "u", b"<lheo><offres><formation>").unwrap_err();
+        assert!(cut.to_string().contains("tronquée"), "{cut}");
+        let bad = xml_validator("offre-info", "u", b"<lheo><offres></lheo>").unwrap_err();
+        assert!(bad.to_string().contains("mal formée"), "{bad}");
+        let json = json_validator::<Vec<u32>>("geo", "u", b"[1, 2").unwrap_err();
+        assert!(json.to_string().contains("JSON"), "{json}");
+        assert_eq!(
+            cache_key("http://h/a", &[("q", "x"), ("n", "1")], "application/json"),
+            "http://h/a?q=x&n=1|application/json"
         );
     }
 

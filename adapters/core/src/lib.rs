@@ -16,10 +16,13 @@
 //! - [`testkit`]: the compliance checks every adapter's tests run.
 
 pub mod adapter;
+pub mod breaker;
+pub mod cache;
 pub mod clock;
 pub mod codes;
 pub mod config;
 pub mod error;
+pub mod freshness;
 pub mod http;
 pub mod model;
 pub mod provenance;

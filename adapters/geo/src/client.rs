@@ -78,15 +78,18 @@ pub struct GeoApi {
 }
 
 impl GeoApi {
+    /// The API client (its cache, circuit breaker and counters).
+    pub fn client(&self) -> &ApiClient {
+        &self.api
+    }
     /// The client the configuration asks for: `url` (default [`DEFAULT_API_URL`]) and
     /// `[sources.geo.http]`; `path` is refused.
     pub fn new(config: &SourceConfig, clock: Clock) -> Result<Self, ConfigError> {
         let base = config.api_base(SOURCE, DEFAULT_API_URL)?;
-        let api =
-            ApiClient::new(SOURCE, "l'API Géo", &config.http).map_err(|message| ConfigError {
-                source_id: SOURCE,
-                message,
-            })?;
+        let api = ApiClient::new(SOURCE, "l'API Géo", config).map_err(|message| ConfigError {
+            source_id: SOURCE,
+            message,
+        })?;
         let health = LiveHealth::default();
         health.set_version(VERSION.to_owned());
         Ok(Self {
@@ -120,7 +123,7 @@ impl GeoApi {
         }
         let dto = match self
             .api
-            .get_json::<CommuneDto>(&NoAuth, &url, &query)
+            .get_json::<CommuneDto, _>(&NoAuth, &url, &query)
             .await?
         {
             Answer::Found(dto) => dto,
@@ -191,7 +194,7 @@ impl GeoApi {
         let url = format!("{}/communes", self.base);
         let answer = self
             .api
-            .get_json::<Vec<CommuneDto>>(&NoAuth, &url, &query)
+            .get_json::<Vec<CommuneDto>, _>(&NoAuth, &url, &query)
             .await;
         self.health.record(self.clock.now(), &answer);
         let dtos = match answer? {
@@ -223,7 +226,7 @@ impl GeoApi {
         let url = format!("{}/communes/{CHECKED}", self.base);
         let result = match self
             .api
-            .get_json::<CodeOnly>(&NoAuth, &url, &[("fields", "code")])
+            .probe_json::<CodeOnly>(&NoAuth, &url, &[("fields", "code")])
             .await
         {
             Ok(Answer::Found(c)) if c.code == CHECKED => Ok(RefreshOutcome::Unchanged),

@@ -102,6 +102,67 @@ pub struct Upstream {
     pub seen: Mutex<Vec<String>>,
     /// Answer every request with 503.
     pub down: AtomicBool,
+    /// Added latency of every answer, in milliseconds.
+    pub delay_ms: AtomicU64,
+    /// How every answer misbehaves: [`Behaviour`] as a number.
+    pub behaviour: AtomicU64,
+}
+
+/// How the stand-in misbehaves (stored in [`Upstream::behaviour`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u64)]
+pub enum Behaviour {
+    /// Answers as API Géo does.
+    Normal = 0,
+    /// `500 Internal Server Error`.
+    ServerError = 1,
+    /// Never answers (the client's timeout must end the wait).
+    Hang = 2,
+    /// `200` with a JSON body cut in the middle.
+    MalformedJson = 3,
+    /// `429` with `Retry-After: 1`, once, then normal.
+    TooManyRequestsOnce = 4,
+}
+
+impl Upstream {
+    /// Sets how the stand-in answers from now on.
+    pub fn behave(&self, b: Behaviour) {
+        self.behaviour.store(b as u64, Ordering::SeqCst);
+    }
+
+    /// The misbehaving answer, if the stand-in is told to misbehave; after the added latency.
+    async fn misbehave(&self) -> Option<Response> {
+        let delay = self.delay_ms.load(Ordering::SeqCst);
+        if delay > 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
+        }
+        match self.behaviour.load(Ordering::SeqCst) {
+            1 => Some((StatusCode::INTERNAL_SERVER_ERROR, "erreur interne").into_response()),
+            2 => {
+                tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+                None
+            }
+            3 => Some(
+                (
+                    [("content-type", "application/json")],
+                    r#"{"nom":"Lyon","code":"69123","codesPost"#,
+                )
+                    .into_response(),
+            ),
+            4 => {
+                self.behave(Behaviour::Normal);
+                Some(
+                    (
+                        StatusCode::TOO_MANY_REQUESTS,
+                        [("retry-after", "1")],
+                        r#"{"message":"quota"}"#,
+                    )
+                        .into_response(),
+                )
+            }
+            _ => None,
+        }
+    }
 }
 
 /// The real La Poste file, read in place from `../shared/data` (never copied into the repository).
@@ -283,6 +344,9 @@ async fn lookup(
     if !up.saw(&format!("/communes/{code}"), raw.as_deref()) {
         return StatusCode::SERVICE_UNAVAILABLE.into_response();
     }
+    if let Some(r) = up.misbehave().await {
+        return r;
+    }
     let types = types(&q);
     match up.entries.get(&code) {
         Some(e) if types.iter().any(|t| t == e.kind) => axum::Json(shaped(e, &q)).into_response(),
@@ -302,6 +366,9 @@ async fn search(
     up.searches.fetch_add(1, Ordering::SeqCst);
     if !up.saw("/communes", raw.as_deref()) {
         return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    }
+    if let Some(r) = up.misbehave().await {
+        return r;
     }
     let types = types(&q);
     let words: Option<Vec<String>> = q.get("nom").map(|n| {

@@ -52,6 +52,10 @@ fn unsupported(operation: String) -> AdapterError {
 }
 
 impl IntercarifApi {
+    /// The API client (its cache, circuit breaker and counters).
+    pub fn client(&self) -> &ApiClient {
+        &self.api
+    }
     /// The client the configuration asks for.
     pub fn new(config: &SourceConfig, clock: Clock) -> Result<Self, ConfigError> {
         let err = |message: String| ConfigError {
@@ -73,7 +77,7 @@ impl IntercarifApi {
         Ok(Self {
             // The service's path ends with a slash; `api_base` took it off.
             url: format!("{base}/"),
-            api: ApiClient::new(SOURCE, "le service web Intercarif", &config.http).map_err(err)?,
+            api: ApiClient::new(SOURCE, "le service web Intercarif", config).map_err(err)?,
             clock,
             health: LiveHealth::default(),
         })
@@ -95,11 +99,17 @@ impl IntercarifApi {
         Ok(
             match self
                 .api
-                .get_body(&NoAuth, &self.url, &full, "application/xml")
+                .get_cached(
+                    &NoAuth,
+                    &self.url,
+                    &full,
+                    "application/xml",
+                    passerelle_core::http::xml_validator,
+                )
                 .await?
             {
                 Answer::Found(body) if !body.iter().all(u8::is_ascii_whitespace) => {
-                    Some((name, body))
+                    Some((name, body.to_vec()))
                 }
                 _ => None,
             },

@@ -175,7 +175,7 @@ struct PageDto {
 #[derive(Debug)]
 struct DatasetApi {
     api: ApiClient,
-    login: Login,
+    login: Arc<Login>,
     search_url: String,
     dataset: String,
 }
@@ -198,18 +198,18 @@ impl DatasetApi {
                  (lettres et chiffres, ex. {DEFAULT_DATASET}) est attendu"
             )));
         }
-        let api = ApiClient::new(SOURCE, "l'API ONISEP", &config.http).map_err(err)?;
+        let api = ApiClient::new(SOURCE, "l'API ONISEP", config).map_err(err)?;
         let login_url = config
             .http
             .token_url
             .clone()
             .unwrap_or_else(|| format!("{base}/login"));
         Ok(Self {
-            login: Login {
+            login: Arc::new(Login {
                 endpoint: TokenEndpoint::new(&api, login_url),
                 credentials,
                 tokens: TokenCache::default(),
-            },
+            }),
             api,
             search_url: format!("{base}/dataset/{dataset}/search"),
             dataset: dataset.to_owned(),
@@ -225,7 +225,7 @@ impl DatasetApi {
             let query = [("q", q), ("size", size.as_str()), ("from", from.as_str())];
             let page = match self
                 .api
-                .get_json::<PageDto>(&self.login, &self.search_url, &query)
+                .get_json::<PageDto, _>(&self.login, &self.search_url, &query)
                 .await?
             {
                 Answer::Found(p) => p,
@@ -311,6 +311,10 @@ pub struct OnisepApi {
 }
 
 impl OnisepApi {
+    /// The API client (its cache, circuit breaker and counters).
+    pub fn client(&self) -> &ApiClient {
+        &self.inner.api
+    }
     /// The client the configuration asks for.
     pub fn new(
         config: &SourceConfig,
@@ -404,7 +408,7 @@ impl OnisepApi {
         let result = self
             .inner
             .api
-            .get_json::<PageDto>(&self.inner.login, &self.inner.search_url, &query)
+            .probe_json::<PageDto>(&self.inner.login, &self.inner.search_url, &query)
             .await;
         self.health.record(self.clock.now(), &result);
         result?;

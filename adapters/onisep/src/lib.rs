@@ -255,10 +255,9 @@ impl OnisepAdapter {
                         message: "url : l'adresse de recherche de l'API se donne seule (un jeu de données)".into(),
                     })?;
                 let walker = client::DatasetWalker::new(url, config, credentials()?)?;
-                Ok(Self::Snapshot(Snapshot::with_origin(
-                    Origin::Fetch(Arc::new(walker)),
-                    clock,
-                )))
+                Ok(Self::Snapshot(
+                    Snapshot::with_origin(Origin::Fetch(Arc::new(walker)), clock).guarded(config),
+                ))
             }
             _ => Ok(Self::Snapshot(Snapshot::new(config, clock)?)),
         }

@@ -79,7 +79,7 @@ impl Credentials {
 #[derive(Debug)]
 pub struct RomeApi {
     base: String,
-    auth: OAuth,
+    auth: Arc<OAuth>,
     clock: Clock,
     api: ApiClient,
     health: LiveHealth,
@@ -95,6 +95,10 @@ struct OAuth {
 }
 
 impl RomeApi {
+    /// The API client (its cache, circuit breaker and counters).
+    pub fn client(&self) -> &ApiClient {
+        &self.api
+    }
     /// The client the configuration asks for, with credentials from the environment.
     pub fn new(config: &SourceConfig, clock: Clock) -> Result<Self, ConfigError> {
         Self::with_credentials(config, clock, Credentials::from_env()?)
@@ -116,10 +120,10 @@ impl RomeApi {
                 "http.dataset = « {dataset} » : les API ROME 4.0 n'ont pas de jeux de données ; retirez cette clé"
             )));
         }
-        let api = ApiClient::new(SOURCE, "l'API ROME", &config.http).map_err(err)?;
+        let api = ApiClient::new(SOURCE, "l'API ROME", config).map_err(err)?;
         Ok(Self {
             base,
-            auth: OAuth {
+            auth: Arc::new(OAuth {
                 endpoint: TokenEndpoint::new(
                     &api,
                     config
@@ -135,7 +139,7 @@ impl RomeApi {
                     .unwrap_or_else(|| DEFAULT_SCOPES.to_owned()),
                 credentials,
                 tokens: TokenCache::default(),
-            },
+            }),
             clock,
             api,
             health: LiveHealth::default(),
@@ -327,8 +331,11 @@ impl RomeApi {
 
     /// Checks the credentials (a token) and reads the API's ROME version.
     pub async fn refresh(&self) -> Result<RefreshOutcome, AdapterError> {
+        // A probe: it must reach the API, never the cache.
+        let url = format!("{}/rome-metiers/v1/metiers/version", self.base);
         let result = self
-            .get::<VersionDto>("/rome-metiers/v1/metiers/version", &[])
+            .api
+            .probe_json::<VersionDto>(&self.auth, &url, &[])
             .await;
         self.record(&result);
         if let Answer::Found(VersionDto { version: Some(v) }) = result? {

@@ -38,6 +38,32 @@ pub struct Upstream {
     pub token_delay_ms: AtomicU64,
     /// Tokens issued and still valid (value -> expiry).
     pub valid: Mutex<HashMap<String, Instant>>,
+    /// The path of every API call, in order.
+    pub paths: Mutex<Vec<String>>,
+    /// Answer every code ROME, not only the fixtures' (the M1805 fixture with the code replaced).
+    pub any_code: AtomicBool,
+}
+
+impl Upstream {
+    /// How many API calls went to `path`.
+    pub fn calls_to(&self, path: &str) -> usize {
+        self.paths
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|p| *p == path)
+            .count()
+    }
+}
+
+/// The fixture `{kind}-{code}.json`, or, when told to answer every code, the M1805 one made into `code`.
+fn fixture_or_made(up: &Upstream, kind: &str, code: &str) -> Option<String> {
+    fixture(&format!("{kind}-{code}.json")).or_else(|| {
+        (up.any_code.load(Ordering::SeqCst) && code.len() == 5)
+            .then(|| fixture(&format!("{kind}-M1805.json")))
+            .flatten()
+            .map(|f| f.replace("M1805", code))
+    })
 }
 
 /// A fixture file by name.
@@ -141,7 +167,11 @@ async fn metier(
     headers: HeaderMap,
     Path(code): Path<String>,
 ) -> Response {
-    guarded(&up, &headers, fixture(&format!("metier-{code}.json")))
+    up.paths
+        .lock()
+        .unwrap()
+        .push(format!("/metiers/metier/{code}"));
+    guarded(&up, &headers, fixture_or_made(&up, "metier", &code))
 }
 
 async fn fiche(
@@ -149,7 +179,11 @@ async fn fiche(
     headers: HeaderMap,
     Path(code): Path<String>,
 ) -> Response {
-    guarded(&up, &headers, fixture(&format!("fiche-metier-{code}.json")))
+    up.paths
+        .lock()
+        .unwrap()
+        .push(format!("/fiches-rome/fiche-metier/{code}"));
+    guarded(&up, &headers, fixture_or_made(&up, "fiche-metier", &code))
 }
 
 async fn requete(

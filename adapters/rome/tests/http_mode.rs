@@ -33,6 +33,13 @@ fn http_config(addr: SocketAddr) -> RomeConfig {
     }
 }
 
+/// The same without the answers' cache: every call reaches the API (token tests).
+fn uncached(addr: SocketAddr) -> RomeConfig {
+    let mut config = http_config(addr);
+    config.cache.capacity_mb = 0;
+    config
+}
+
 fn credentials() -> Credentials {
     Credentials {
         client_id: CLIENT_ID.into(),
@@ -87,19 +94,19 @@ async fn one_token_for_fifty_concurrent_requests() {
     logs();
     let (addr, up) = start_upstream().await;
     up.token_delay_ms.store(200, Ordering::SeqCst);
+    // Fifty different métiers (the stand-in answers every code), so that no answer is shared.
+    up.any_code.store(true, Ordering::SeqCst);
     let api = Arc::new(api(&http_config(addr)));
     let tasks: Vec<_> = (0..50)
-        .map(|_| {
+        .map(|i| {
             let api = Arc::clone(&api);
-            tokio::spawn(async move { api.fetch(&[code("M1805")]).await })
+            let c = code(&format!("K{:04}", 1100 + i));
+            tokio::spawn(async move { (api.fetch(std::slice::from_ref(&c)).await, c) })
         })
         .collect();
     for t in tasks {
-        let found = t.await.unwrap().unwrap();
-        assert_eq!(
-            found[&code("M1805")].libelle,
-            "Développeur / Développeuse informatique"
-        );
+        let (found, c) = t.await.unwrap();
+        assert_eq!(found.unwrap()[&c].code, c);
     }
     assert_eq!(
         up.tokens_issued.load(Ordering::SeqCst),
@@ -120,7 +127,7 @@ async fn the_token_is_renewed_after_expiry() {
     logs();
     let (addr, up) = start_upstream().await;
     up.expires_in.store(1, Ordering::SeqCst);
-    let api = api(&http_config(addr));
+    let api = api(&uncached(addr));
     api.fetch(&[code("M1855")]).await.unwrap();
     api.fetch(&[code("M1855")]).await.unwrap();
     assert_eq!(
@@ -141,7 +148,7 @@ async fn the_token_is_renewed_after_expiry() {
 #[tokio::test]
 async fn a_token_the_api_rejects_is_replaced_once() {
     let (addr, up) = start_upstream().await;
-    let api = api(&http_config(addr));
+    let api = api(&uncached(addr));
     api.fetch(&[code("D1401")]).await.unwrap();
     // The server forgets its tokens (a revocation): the next call gets 401, then succeeds with a new one.
     up.valid.lock().unwrap().clear();

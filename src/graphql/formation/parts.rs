@@ -12,6 +12,7 @@ use crate::graphql::scalars::{CodeCertifInfo, CodeInsee, CodeRncp, Date, Formaco
 
 /// Une session d'une action de formation.
 #[derive(Debug, SimpleObject)]
+#[graphql(cache_control(max_age = 900))]
 pub struct Session {
     /// Numéro de la session.
     pub numero: Option<String>,
@@ -95,6 +96,7 @@ impl From<&passerelle_core::model::Lieu> for Lieu {
 
 /// Un organisme de formation.
 #[derive(Debug, SimpleObject)]
+#[graphql(cache_control(max_age = 900))]
 pub struct Organisme {
     /// SIRET, s'il est bien formé.
     pub siret: Option<Siret>,
@@ -170,6 +172,7 @@ impl From<passerelle_core::model::OriginePosition> for OriginePosition {
 
 /// Un contact d'une offre, tel que la source le publie (données professionnelles de personnes réelles : jamais plus que ce qui est publié).
 #[derive(Debug, SimpleObject)]
+#[graphql(cache_control(private))]
 pub struct ContactOffre {
     /// Civilité.
     pub civilite: Option<String>,

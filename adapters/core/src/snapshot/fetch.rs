@@ -8,7 +8,7 @@ use crate::error::{AdapterError, SourceId, redact_url};
 use crate::snapshot::raw::RawFiles;
 
 /// What a server said about a file, to ask next time whether it changed.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Validators {
     pub etag: Option<String>,
     pub last_modified: Option<String>,

@@ -8,6 +8,7 @@
 //!
 //! Files: [`raw`] (what a load is made of), [`fetch`] (reading and downloading).
 
+mod disk;
 mod fetch;
 mod raw;
 
@@ -134,8 +135,16 @@ pub struct Snapshot<D> {
     meta: Mutex<Meta>,
     refreshing: tokio::sync::Mutex<()>,
     http: reqwest::Client,
+    /// How loads are made and checked (boxed: the adapters' enums stay small).
+    options: Box<LoadOptions>,
+}
+
+#[derive(Debug, Default)]
+struct LoadOptions {
     geocoder: Option<Geocoder>,
     strict: bool,
+    min_records_ratio: f64,
+    cache_dir: Option<std::path::PathBuf>,
 }
 
 const DOWNLOAD_TIMEOUT: Duration = Duration::from_secs(300);
@@ -145,7 +154,22 @@ impl<D: Dataset> Snapshot<D> {
     /// first [`Snapshot::refresh`].
     pub fn new(config: &SourceConfig, clock: Clock) -> Result<Self, ConfigError> {
         let origin = config.origin(D::DESCRIPTOR.id, D::SAMPLE, false)?;
-        Ok(Self::with_origin(origin, clock).strict(config.strict))
+        Ok(Self::with_origin(origin, clock)
+            .strict(config.strict)
+            .guarded(config))
+    }
+
+    /// The sanity bound of a reload (`min_records_ratio`) and the folder of the last good snapshot
+    /// (`<cache_dir>/<source>`), from the source's configuration.
+    #[must_use]
+    pub fn guarded(mut self, config: &SourceConfig) -> Self {
+        self.options.min_records_ratio = config.min_records_ratio;
+        self.options.cache_dir = config
+            .shared
+            .cache_dir
+            .as_ref()
+            .map(|d| d.join(self.descriptor.id));
+        self
     }
 
     /// An empty snapshot read from `origin`.
@@ -164,22 +188,21 @@ impl<D: Dataset> Snapshot<D> {
             meta: Mutex::default(),
             refreshing: tokio::sync::Mutex::new(()),
             http,
-            geocoder: None,
-            strict: false,
+            options: Box::default(),
         }
     }
 
     /// Places records published without a position at their commune's centre (see [`Geocoder`]).
     #[must_use]
     pub fn with_geocoder(mut self, geocoder: Geocoder) -> Self {
-        self.geocoder = Some(geocoder);
+        self.options.geocoder = Some(geocoder);
         self
     }
 
     /// Strict mode: a load with any anomaly is rejected whole (the previous data keeps serving).
     #[must_use]
     pub fn strict(mut self, strict: bool) -> Self {
-        self.strict = strict;
+        self.options.strict = strict;
         self
     }
 
@@ -205,27 +228,74 @@ impl<D: Dataset> Snapshot<D> {
     }
 
     /// Loads the data again and swaps it in once parsed whole. On failure the previous data stays and
-    /// the error is recorded in the health.
+    /// the error is recorded in the health. When a first load fails and the last good snapshot was kept
+    /// on disk, that one is served (the source is « dégradée », the error says so) and the error is
+    /// still returned, so the loader keeps retrying the upstream.
     pub async fn refresh(&self) -> Result<RefreshOutcome, AdapterError> {
         let _single_flight = self.refreshing.lock().await;
         let result = self.load().await;
+        let mut fallback = None;
+        if let Err(e) = &result
+            && self.current.load().is_none()
+            && let Some(disk) = self.disk()
+        {
+            fallback = match disk.read().await {
+                Ok((meta, files)) => {
+                    match self
+                        .swap_in(files, meta.fetched_at, Some(meta.validators), None)
+                        .await
+                    {
+                        Ok(_) => Some(format!(
+                            "{e} ; le dernier instantané valide (récupéré le {}) est servi depuis le cache disque {}",
+                            meta.fetched_at.format("%Y-%m-%d %H:%M UTC"),
+                            disk.path().display()
+                        )),
+                        Err(disk_error) => {
+                            tracing::warn!(source = self.descriptor.id, error = %disk_error, "instantané du cache disque illisible");
+                            None
+                        }
+                    }
+                }
+                Err(_) => None,
+            };
+        }
         let mut meta = self.meta();
         match &result {
             Ok(_) => meta.last_error = None,
             Err(e) => {
                 tracing::warn!(source = self.descriptor.id, error = %e, "chargement de la source en échec");
-                meta.last_error = Some(e.to_string());
+                meta.last_error = Some(fallback.unwrap_or_else(|| e.to_string()));
             }
         }
         result
     }
 
+    /// The folder of the last good snapshot, for data that comes from the network (URLs, an API walked
+    /// whole) when the server has a cache directory.
+    fn disk(&self) -> Option<disk::DiskCache> {
+        match self.origin {
+            Origin::Urls(_) | Origin::Fetch(_) => self
+                .options
+                .cache_dir
+                .as_ref()
+                .map(|d| disk::DiskCache::new(d.clone())),
+            _ => None,
+        }
+    }
+
     async fn load(&self) -> Result<RefreshOutcome, AdapterError> {
         let source = self.descriptor.id;
-        let fetched_at = self.clock.now();
+        let mut fetched_at = self.clock.now();
         let mut validators = None;
+        let disk = self.disk();
+        let disk_meta = match &disk {
+            Some(d) => d.meta().await,
+            None => None,
+        };
+        let serving = self.current.load().is_some();
+        let mut from_disk = false;
         let files = match &self.origin {
-            Origin::Embedded(_) if self.current.load().is_some() => {
+            Origin::Embedded(_) if serving => {
                 return Ok(RefreshOutcome::Unchanged);
             }
             Origin::Embedded(files) => RawFiles::new(
@@ -236,25 +306,88 @@ impl<D: Dataset> Snapshot<D> {
             ),
             Origin::Paths(paths) => fetch::read_paths(source, paths).await?,
             Origin::Urls(urls) => {
-                let known = if self.current.load().is_some() {
+                // After a restart, the files kept on disk are asked for conditionally.
+                let known = if serving {
                     self.meta().validators.clone()
                 } else {
-                    HashMap::new()
+                    disk_meta
+                        .as_ref()
+                        .map(|m| m.validators.clone())
+                        .unwrap_or_default()
                 };
                 match fetch::download_all(&self.http, source, urls, &known).await? {
                     Some((files, v)) => {
                         validators = Some(v);
                         files
                     }
-                    None => return Ok(RefreshOutcome::Unchanged),
+                    None if serving => return Ok(RefreshOutcome::Unchanged),
+                    None => {
+                        let kept = match &disk {
+                            Some(d) => d.read().await.ok(),
+                            None => None,
+                        };
+                        let Some((meta, files)) = kept else {
+                            return Err(AdapterError::Unavailable {
+                                source_id: source,
+                                reason: "le serveur répond 304 mais l'instantané du cache disque est illisible".into(),
+                            });
+                        };
+                        fetched_at = meta.fetched_at;
+                        validators = Some(meta.validators);
+                        from_disk = true;
+                        files
+                    }
                 }
             }
             Origin::Fetch(fetcher) => fetcher.fetch().await?,
         };
+        let staged = match &disk {
+            Some(d) if !from_disk => match d.stage(&files).await {
+                Ok(names) => Some((d, names)),
+                Err(e) => {
+                    tracing::warn!(source, error = %e, dir = %d.path().display(), "cache disque : écriture impossible");
+                    None
+                }
+            },
+            _ => None,
+        };
+        let previous = disk_meta.as_ref().map(|m| m.records);
+        let result = self
+            .swap_in(files, fetched_at, validators.clone(), previous)
+            .await;
+        if let Some((d, names)) = staged {
+            match &result {
+                Ok(records) => {
+                    let meta = disk::DiskMeta {
+                        fetched_at,
+                        names,
+                        validators: validators.unwrap_or_default(),
+                        records: *records,
+                    };
+                    if let Err(e) = d.commit(&meta).await {
+                        tracing::warn!(source, error = %e, dir = %d.path().display(), "cache disque : écriture impossible");
+                    }
+                }
+                Err(_) => d.discard().await,
+            }
+        }
+        result.map(|_| RefreshOutcome::Loaded)
+    }
+
+    /// Parses `files`, checks them (strict mode, the sanity bound against the data served or, after a
+    /// restart, against `previous`) and swaps them in; the number of records.
+    async fn swap_in(
+        &self,
+        files: RawFiles,
+        fetched_at: DateTime<Utc>,
+        validators: Option<HashMap<String, Validators>>,
+        previous: Option<usize>,
+    ) -> Result<usize, AdapterError> {
+        let source = self.descriptor.id;
         let ctx = LoadContext {
             descriptor: self.descriptor.clone(),
             fetched_at,
-            geocoder: self.geocoder.clone(),
+            geocoder: self.options.geocoder.clone(),
         };
         // Archives are expanded and files parsed off the async threads.
         let dataset =
@@ -264,7 +397,7 @@ impl<D: Dataset> Snapshot<D> {
                     source_id: source,
                     reason: e.to_string().into(),
                 })??;
-        if self.strict
+        if self.options.strict
             && let Some(first) = dataset.anomalies().first()
         {
             let total: usize = dataset.anomalies().iter().map(|a| a.count).sum();
@@ -277,9 +410,31 @@ impl<D: Dataset> Snapshot<D> {
                 ),
             ));
         }
+        let records = dataset.record_count();
+        let before = self
+            .current
+            .load()
+            .as_ref()
+            .map(|d| d.record_count())
+            .or(previous);
+        if let Some(before) = before
+            && self.options.min_records_ratio > 0.0
+            && (records as f64) < self.options.min_records_ratio * before as f64
+        {
+            return Err(AdapterError::invalid(
+                source,
+                "nouvel instantané",
+                format!(
+                    "{records} enregistrement(s) contre {before} pour le précédent : moins de \
+                     min_records_ratio = {} ; fichier probablement tronqué, le chargement est refusé \
+                     et l'instantané précédent reste servi",
+                    self.options.min_records_ratio
+                ),
+            ));
+        }
         tracing::info!(
             source,
-            records = dataset.record_count(),
+            records,
             anomalies = dataset.anomalies().len(),
             "source chargée"
         );
@@ -293,7 +448,7 @@ impl<D: Dataset> Snapshot<D> {
         if let Some(validators) = validators {
             meta.validators = validators;
         }
-        Ok(RefreshOutcome::Loaded)
+        Ok(records)
     }
 
     /// Health of the snapshot.
