@@ -30,6 +30,9 @@ pub struct Config {
     /// `[cache]`.
     #[serde(default)]
     pub cache: SharedCacheConfig,
+    /// `[limits]`.
+    #[serde(default)]
+    pub limits: crate::graphql::limits::LimitsConfig,
 }
 
 /// `[cache]`: the second-level cache shared by several replicas. Its `Debug` never shows a password.

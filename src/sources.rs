@@ -47,6 +47,8 @@ pub struct Sources {
     l2: Option<Arc<RedisL2>>,
     /// How long a request's batch loader gathers keys.
     pub batch_delay: Duration,
+    /// The limits every request is checked against.
+    pub limits: crate::graphql::limits::LimitsConfig,
 }
 
 /// When each source will next try to load.
@@ -174,6 +176,7 @@ impl Sources {
             schedule: Arc::default(),
             l2,
             batch_delay: config.server.batch_delay,
+            limits: config.limits,
         })
     }
 

@@ -34,6 +34,15 @@ if ! command -v redis-server >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends redis-server >/dev/null
 fi
 
+# The GraphQL-over-HTTP audits (graphql-http, pinned by tests/conformance/package-lock.json).
+if ! command -v npm >/dev/null 2>&1; then
+  say "installing nodejs and npm (Debian packages)"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+fi
+say "npm ci (tests/conformance)"
+npm ci --prefix tests/conformance --no-audit --no-fund --loglevel=error
+
 say "cargo fmt --check"
 cargo fmt --all -- --check
 

@@ -7,6 +7,7 @@ pub mod errors;
 mod explorer;
 mod filters;
 mod formation;
+pub mod limits;
 pub mod loaders;
 mod metier;
 mod onisep;
@@ -63,10 +64,28 @@ pub async fn execute(
 ) -> Executed {
     let query = request.query.clone();
     let operation = request.operation_name.clone();
+    let limits = &sources.limits;
+    if let Err(error) = limits::check(limits, &query, operation.as_deref(), &request.variables) {
+        return Executed {
+            response: async_graphql::Response::from_errors(vec![error]),
+            request_error: true,
+        };
+    }
     let log = Arc::new(passerelle_core::freshness::StaleLog::default());
     let request = request.data(Loaders::new(sources, &log));
-    let mut response =
-        passerelle_core::freshness::scope(Arc::clone(&log), schema.execute(request)).await;
+    let execution = passerelle_core::freshness::scope(Arc::clone(&log), schema.execute(request));
+    let mut response = match tokio::time::timeout(limits.execution_timeout, execution).await {
+        Ok(response) => response,
+        Err(_) => {
+            let ms = limits.execution_timeout.as_millis() as u64;
+            let mut error = limits::exceeded("execution_timeout", ms, ms, "durée d'exécution (ms)");
+            error.message = format!(
+                "limite dépassée : l'exécution a duré plus que limits.execution_timeout = {ms} ms ; \
+                 restreignez la requête (filtres, first)"
+            );
+            async_graphql::Response::from_errors(vec![error])
+        }
+    };
     let stale = log.entries();
     if !stale.is_empty() {
         // Answers served past their freshness because a source failed: said, never hidden.

@@ -79,6 +79,24 @@ pub fn json_content_type(headers: &HeaderMap) -> Result<(), String> {
     }
 }
 
+/// Checks that a JSON body is an object whose `query` is a string (an absent `query` is a misspelt
+/// parameter, never an empty document).
+fn query_parameter(body: &[u8]) -> Result<(), String> {
+    #[derive(serde::Deserialize)]
+    struct Params {
+        query: Option<serde_json::Value>,
+    }
+    let Ok(params) = serde_json::from_slice::<Params>(body) else {
+        // Unreadable bodies are reported by the full parse, with its own message.
+        return Ok(());
+    };
+    match params.query {
+        Some(serde_json::Value::String(_)) => Ok(()),
+        None => Err("paramètre query absent : le corps JSON doit avoir la forme { \"query\": \"…\", \"variables\": {…}, \"operationName\": \"…\" }".into()),
+        Some(other) => Err(format!("paramètre query : une chaîne est attendue, reçu {other}")),
+    }
+}
+
 /// `POST /graphql` with a JSON body `{ "query", "variables", "operationName" }`.
 pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     if let Err(content_type) = json_content_type(&headers) {
@@ -90,6 +108,22 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes
                 "Content-Type « {content_type} » non pris en charge : envoyez application/json"
             ),
         );
+    }
+    if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+        let error = crate::graphql::limits::exceeded(
+            "batch",
+            1,
+            0,
+            "opérations groupées dans un tableau (désactivées : une opération par requête)",
+        );
+        return reply(
+            &headers,
+            StatusCode::BAD_REQUEST,
+            json!({ "errors": [error] }).to_string(),
+        );
+    }
+    if let Err(message) = query_parameter(&body) {
+        return unreadable(&headers, StatusCode::BAD_REQUEST, message);
     }
     match serde_json::from_slice::<async_graphql::Request>(&body) {
         Ok(request) => execute(&state, &headers, request).await,

@@ -55,5 +55,9 @@ pub fn router(state: AppState) -> Router {
             .route("/admin/sources/{id}/refresh", post(admin::refresh))
             .route("/admin/cache/purge", post(admin::purge));
     }
-    router.layer(TraceLayer::new_for_http()).with_state(state)
+    let body_limit = state.sources.limits.max_body_bytes;
+    router
+        .layer(axum::extract::DefaultBodyLimit::max(body_limit))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
 }

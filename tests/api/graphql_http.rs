@@ -163,3 +163,48 @@ async fn fields_come_in_the_order_of_the_query() {
     );
     assert!(at("\"libelle\":\"Syst") < at("\"code\":\"M18\""), "{text}");
 }
+
+/// The GraphQL-over-HTTP server audits of `graphql-http` 1.23.1 (npm, installed by `./tests/run.sh` in
+/// `tests/conformance`) against the real application: no MUST (`error`) and no SHOULD (`warn`) fails.
+#[tokio::test]
+async fn the_graphql_over_http_audits_pass() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance");
+    assert!(
+        root.join("node_modules/graphql-http").exists(),
+        "graphql-http is missing: ./tests/run.sh installs it (npm ci --prefix tests/conformance)"
+    );
+    let app = spawn_app().await;
+    let url = format!("{}/graphql", app.base);
+    let script = root.join("audit.mjs");
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("node")
+            .arg(script)
+            .arg(&url)
+            .output()
+    })
+    .await
+    .unwrap()
+    .expect("node runs (./tests/run.sh installs it)");
+    let report = String::from_utf8_lossy(&output.stdout);
+    let audits: Vec<Value> = report
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(
+        audits.len() > 40,
+        "{report}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let failed: Vec<&Value> = audits
+        .iter()
+        .filter(|a| a["status"] == "error" || a["status"] == "warn")
+        .collect();
+    assert!(failed.is_empty(), "audits failed: {failed:#?}");
+    assert!(output.status.success(), "{report}");
+    let notices = audits.iter().filter(|a| a["status"] == "notice").count();
+    eprintln!(
+        "graphql-http {} audits: {} ok, 0 error, 0 warn, {notices} notice",
+        audits.len(),
+        audits.iter().filter(|a| a["status"] == "ok").count()
+    );
+}

@@ -14,6 +14,7 @@ mod examples;
 mod export;
 mod graphql_http;
 mod jointures;
+mod limits;
 mod offres;
 mod playground;
 mod query;
