@@ -52,6 +52,12 @@ impl Application {
             sources: Arc::clone(&sources),
             playground: config.server.playground,
             admin_token: config.server.admin_token.clone(),
+            persisted: http::persisted::Persisted::new(&config.persisted).map_err(|reason| {
+                ConfigError::Invalid {
+                    key: "persisted.trusted_documents".into(),
+                    reason,
+                }
+            })?,
         });
         let listener = TcpListener::bind(config.server.listen)
             .await

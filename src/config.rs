@@ -33,6 +33,9 @@ pub struct Config {
     /// `[limits]`.
     #[serde(default)]
     pub limits: crate::graphql::limits::LimitsConfig,
+    /// `[persisted]`.
+    #[serde(default)]
+    pub persisted: crate::http::persisted::PersistedConfig,
 }
 
 /// `[cache]`: the second-level cache shared by several replicas. Its `Debug` never shows a password.

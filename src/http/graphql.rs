@@ -51,6 +51,18 @@ pub async fn get(
     RawQuery(query): RawQuery,
 ) -> Response {
     match async_graphql::http::parse_query_string(query.as_deref().unwrap_or("")) {
+        Ok(request) if !is_query(&request) => {
+            let mut response = unreadable(
+                &headers,
+                StatusCode::METHOD_NOT_ALLOWED,
+                "GET n'exécute que des requêtes (query) : envoyez toute autre opération en POST"
+                    .into(),
+            );
+            response
+                .headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static("POST"));
+            response
+        }
         Ok(request) => execute(&state, &headers, request).await,
         Err(e) => unreadable(
             &headers,
@@ -58,6 +70,24 @@ pub async fn get(
             format!("requête GET illisible : {e}"),
         ),
     }
+}
+
+/// Whether the operation a request selects is a query (a mutation or a subscription is not; a document
+/// that does not parse is left to execution, which reports it).
+fn is_query(request: &async_graphql::Request) -> bool {
+    use async_graphql::parser::types::{DocumentOperations, OperationType};
+    let Ok(doc) = async_graphql::parser::parse_query(&request.query) else {
+        return true;
+    };
+    let ty = match (&doc.operations, request.operation_name.as_deref()) {
+        (DocumentOperations::Single(op), _) => Some(op.node.ty),
+        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name).map(|op| op.node.ty),
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => {
+            ops.values().next().map(|op| op.node.ty)
+        }
+        _ => None,
+    };
+    ty.is_none_or(|t| t == OperationType::Query)
 }
 
 /// Whether the body is JSON (`application/json`, any parameters); otherwise the Content-Type given.
@@ -85,13 +115,19 @@ fn query_parameter(body: &[u8]) -> Result<(), String> {
     #[derive(serde::Deserialize)]
     struct Params {
         query: Option<serde_json::Value>,
+        extensions: Option<serde_json::Value>,
     }
     let Ok(params) = serde_json::from_slice::<Params>(body) else {
         // Unreadable bodies are reported by the full parse, with its own message.
         return Ok(());
     };
+    let by_hash = params
+        .extensions
+        .as_ref()
+        .is_some_and(|e| e.get("persistedQuery").is_some());
     match params.query {
         Some(serde_json::Value::String(_)) => Ok(()),
+        None if by_hash => Ok(()),
         None => Err("paramètre query absent : le corps JSON doit avoir la forme { \"query\": \"…\", \"variables\": {…}, \"operationName\": \"…\" }".into()),
         Some(other) => Err(format!("paramètre query : une chaîne est attendue, reçu {other}")),
     }
@@ -138,8 +174,16 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes
 async fn execute(
     state: &AppState,
     headers: &HeaderMap,
-    request: async_graphql::Request,
+    mut request: async_graphql::Request,
 ) -> Response {
+    if let Err(error) = state.persisted.resolve(&mut request) {
+        let status = if wants_graphql_response(headers) {
+            StatusCode::BAD_REQUEST
+        } else {
+            StatusCode::OK
+        };
+        return reply(headers, status, json!({ "errors": [error] }).to_string());
+    }
     let crate::graphql::Executed {
         response,
         request_error,

@@ -5,6 +5,7 @@ mod admin;
 mod export;
 mod graphql;
 mod health;
+pub mod persisted;
 mod playground;
 
 use std::sync::Arc;
@@ -29,6 +30,8 @@ pub struct AppState {
     pub playground: bool,
     /// Bearer token of the `/admin` routes; they do not exist without it.
     pub admin_token: Option<passerelle_core::http::Secret>,
+    /// Persisted operations (APQ, trusted documents).
+    pub persisted: persisted::Persisted,
 }
 
 impl std::fmt::Debug for AppState {

@@ -164,6 +164,28 @@ async fn fields_come_in_the_order_of_the_query() {
     assert!(at("\"libelle\":\"Syst") < at("\"code\":\"M18\""), "{text}");
 }
 
+#[tokio::test]
+async fn get_refuses_anything_but_a_query_with_405() {
+    let app = spawn_app().await;
+    let r = app
+        .client
+        .get(format!("{}/graphql", app.base))
+        .query(&[("query", "mutation { x }")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 405);
+    assert_eq!(r.headers()["allow"], "POST");
+    let body: Value = r.json().await.unwrap();
+    assert!(body.get("data").is_none(), "{body}");
+    assert!(
+        errors(&body)[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("POST")
+    );
+}
+
 /// The GraphQL-over-HTTP server audits of `graphql-http` 1.23.1 (npm, installed by `./tests/run.sh` in
 /// `tests/conformance`) against the real application: no MUST (`error`) and no SHOULD (`warn`) fails.
 #[tokio::test]

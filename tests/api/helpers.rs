@@ -93,6 +93,19 @@ impl TestApp {
         (status, response.json().await.expect("JSON body"))
     }
 
+    /// POSTs a whole GraphQL request body; returns the status and the JSON body.
+    pub async fn query_with(&self, request: Value) -> (u16, Value) {
+        let response = self
+            .client
+            .post(format!("{}/graphql", self.base))
+            .json(&request)
+            .send()
+            .await
+            .expect("request sent");
+        let status = response.status().as_u16();
+        (status, response.json().await.expect("JSON body"))
+    }
+
     /// POSTs a query to `/export` with the URL parameters `params`; returns the status, the headers and
     /// the body (an error if the body was cut short).
     pub async fn export(
