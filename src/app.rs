@@ -52,6 +52,15 @@ impl Application {
             sources: Arc::clone(&sources),
             playground: config.server.playground,
             admin_token: config.server.admin_token.clone(),
+            limiter: http::partners::RateLimiter::new(
+                &config.partners,
+                config.rate_limit,
+                sources.shared_cache_arc(),
+            )
+            .map_err(|reason| ConfigError::Invalid {
+                key: "partners".into(),
+                reason,
+            })?,
             persisted: http::persisted::Persisted::new(&config.persisted).map_err(|reason| {
                 ConfigError::Invalid {
                     key: "persisted.trusted_documents".into(),
@@ -94,9 +103,13 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         tracing::info!(addr = %self.addr, "passerelle à l'écoute");
-        let result = axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown)
-            .await;
+        let result = axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await;
         for task in self.background {
             task.abort();
         }

@@ -36,6 +36,12 @@ pub struct Config {
     /// `[persisted]`.
     #[serde(default)]
     pub persisted: crate::http::persisted::PersistedConfig,
+    /// `[[partners]]`.
+    #[serde(default)]
+    pub partners: Vec<crate::http::partners::PartnerConfig>,
+    /// `[rate_limit]`.
+    #[serde(default)]
+    pub rate_limit: crate::http::partners::RateLimitConfig,
 }
 
 /// `[cache]`: the second-level cache shared by several replicas. Its `Debug` never shows a password.

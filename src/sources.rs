@@ -363,6 +363,11 @@ impl Sources {
             .map(|(_, c)| c)
     }
 
+    /// The cache shared by the replicas, when configured, to share with other parts (rate limits).
+    pub fn shared_cache_arc(&self) -> Option<Arc<RedisL2>> {
+        self.l2.clone()
+    }
+
     /// The cache shared by the replicas, when configured.
     pub fn shared_cache(&self) -> Option<&RedisL2> {
         self.l2.as_deref()

@@ -5,6 +5,7 @@ mod admin;
 mod export;
 mod graphql;
 mod health;
+pub mod partners;
 pub mod persisted;
 mod playground;
 
@@ -32,6 +33,8 @@ pub struct AppState {
     pub admin_token: Option<passerelle_core::http::Secret>,
     /// Persisted operations (APQ, trusted documents).
     pub persisted: persisted::Persisted,
+    /// Partner keys and rate limits.
+    pub limiter: partners::RateLimiter,
 }
 
 impl std::fmt::Debug for AppState {
@@ -45,9 +48,16 @@ impl std::fmt::Debug for AppState {
 
 /// The application's routes.
 pub fn router(state: AppState) -> Router {
-    let mut router = Router::new()
+    // Partner keys and rates apply to the API routes, not to health, the playground or admin.
+    let api = Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/export", get(export::get).post(export::post))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            partners::limit,
+        ));
+    let mut router = Router::new()
+        .merge(api)
         .route("/health/live", get(health::live))
         .route("/health/ready", get(health::ready));
     if state.playground {

@@ -16,6 +16,7 @@ mod graphql_http;
 mod jointures;
 mod limits;
 mod offres;
+mod partners;
 mod persisted;
 mod playground;
 mod query;

@@ -507,9 +507,9 @@ async fn cache_control_follows_the_fields_served() {
 }
 
 /// A real `redis-server` on a free port, stopped on drop.
-struct Redis {
+pub struct Redis {
     child: std::process::Child,
-    url: String,
+    pub url: String,
 }
 
 impl Drop for Redis {
@@ -519,7 +519,7 @@ impl Drop for Redis {
     }
 }
 
-fn start_redis() -> Redis {
+pub fn start_redis() -> Redis {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()

@@ -566,6 +566,27 @@ impl RedisL2 {
         n.map(|n| n > 0)
     }
 
+    /// Counts one more in the fixed window `key` (which expires with the window); the new count, or
+    /// `None` when Redis failed.
+    pub async fn incr_window(&self, key: &str, window: Duration) -> Option<u64> {
+        let key = format!("{PREFIX}:{key}");
+        let n: i64 = self
+            .query("compteur", redis::cmd("INCR").arg(&key).clone())
+            .await?;
+        if n == 1 {
+            let _: Option<i64> = self
+                .query(
+                    "compteur",
+                    redis::cmd("PEXPIRE")
+                        .arg(&key)
+                        .arg(window.as_millis().max(1) as u64 * 2)
+                        .clone(),
+                )
+                .await;
+        }
+        Some(n.max(0) as u64)
+    }
+
     /// Deletes every key of `source`; how many.
     async fn purge(&self, source: SourceId) -> Option<u64> {
         let pattern = format!("{PREFIX}:{source}:*");
