@@ -43,7 +43,7 @@ impl Application {
     pub async fn build(config: Config) -> Result<Self, StartError> {
         let sources = Arc::new(Sources::build(&config)?);
         let background = sources.spawn_loading(&config);
-        let schema = graphql::build_schema(Arc::clone(&sources));
+        let schema = graphql::build_schema_with(Arc::clone(&sources), &config.security);
         let exporter =
             crate::export::Exporter::new(schema.clone(), Arc::clone(&sources), config.export);
         let router = http::router(http::AppState {
@@ -52,6 +52,7 @@ impl Application {
             sources: Arc::clone(&sources),
             playground: config.server.playground,
             admin_token: config.server.admin_token.clone(),
+            cors_origins: config.security.cors_origins.clone(),
             limiter: http::partners::RateLimiter::new(
                 &config.partners,
                 config.rate_limit,

@@ -42,6 +42,36 @@ pub struct Config {
     /// `[rate_limit]`.
     #[serde(default)]
     pub rate_limit: crate::http::partners::RateLimitConfig,
+    /// `[security]`.
+    #[serde(default)]
+    pub security: SecurityConfig,
+}
+
+/// `[security]`: what a production deployment turns off or restricts.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SecurityConfig {
+    /// Answers introspection (`__schema`, `__type`). Default `true`.
+    pub introspection: bool,
+    /// Suggests field names in validation errors (« Did you mean … »). Default `true`.
+    pub suggestions: bool,
+    /// Masks the details of source failures and internal errors (no upstream address, status or body):
+    /// the code and the source stay. Default `false`.
+    pub mask_errors: bool,
+    /// Origins allowed to call the API from a browser (CORS); `["*"]` allows any. Default: none (no
+    /// CORS headers: same origin only).
+    pub cors_origins: Vec<String>,
+}
+
+impl Default for SecurityConfig {
+    fn default() -> Self {
+        Self {
+            introspection: true,
+            suggestions: true,
+            mask_errors: false,
+            cors_origins: Vec::new(),
+        }
+    }
 }
 
 /// `[cache]`: the second-level cache shared by several replicas. Its `Debug` never shows a password.

@@ -49,6 +49,8 @@ pub struct Sources {
     pub batch_delay: Duration,
     /// The limits every request is checked against.
     pub limits: crate::graphql::limits::LimitsConfig,
+    /// Masks the details of failures in responses (`[security] mask_errors`).
+    pub mask_errors: bool,
 }
 
 /// When each source will next try to load.
@@ -177,6 +179,7 @@ impl Sources {
             l2,
             batch_delay: config.server.batch_delay,
             limits: config.limits,
+            mask_errors: config.security.mask_errors,
         })
     }
 

@@ -32,6 +32,30 @@ pub fn source_error(e: &AdapterError) -> async_graphql::Error {
     })
 }
 
+/// Production masking: a source failure keeps its code and source but not its details (upstream
+/// address, status, body); an error without a code (an internal one) says only that.
+pub fn mask(response: &mut Response) {
+    for error in &mut response.errors {
+        let source = error
+            .extensions
+            .as_ref()
+            .and_then(|e| e.get("source"))
+            .and_then(|v| match v {
+                Value::String(s) => Some(s.clone()),
+                _ => None,
+            });
+        match (code_of(error).as_deref(), source) {
+            (Some(SOURCE_UNAVAILABLE), Some(source)) => {
+                error.message = format!("la source {source} est indisponible");
+            }
+            (None, _) if !error.path.is_empty() => {
+                error.message = "erreur interne".into();
+            }
+            _ => {}
+        }
+    }
+}
+
 /// An input that breaks a rule: names the argument (dotted path inside input objects).
 pub fn bad_input(argument: &str, message: impl Into<String>) -> async_graphql::Error {
     let argument = argument.to_owned();

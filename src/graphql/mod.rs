@@ -34,9 +34,22 @@ pub type PasserelleSchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
 
 /// Builds the schema over the sources.
 pub fn build_schema(sources: Arc<Sources>) -> PasserelleSchema {
-    Schema::build(QueryRoot, EmptyMutation, EmptySubscription)
-        .data(sources)
-        .finish()
+    build_schema_with(sources, &crate::config::SecurityConfig::default())
+}
+
+/// The schema with the `[security]` settings (introspection, field suggestions).
+pub fn build_schema_with(
+    sources: Arc<Sources>,
+    security: &crate::config::SecurityConfig,
+) -> PasserelleSchema {
+    let mut builder = Schema::build(QueryRoot, EmptyMutation, EmptySubscription).data(sources);
+    if !security.introspection {
+        builder = builder.disable_introspection();
+    }
+    if !security.suggestions {
+        builder = builder.disable_suggestions();
+    }
+    builder.finish()
 }
 
 /// The schema in SDL, as committed in `schema.graphql`.
@@ -86,6 +99,9 @@ pub async fn execute(
             async_graphql::Response::from_errors(vec![error])
         }
     };
+    if sources.mask_errors {
+        errors::mask(&mut response);
+    }
     let stale = log.entries();
     if !stale.is_empty() {
         // Answers served past their freshness because a source failed: said, never hidden.

@@ -35,6 +35,8 @@ pub struct AppState {
     pub persisted: persisted::Persisted,
     /// Partner keys and rate limits.
     pub limiter: partners::RateLimiter,
+    /// Origins allowed by CORS (`["*"]`: any); none: no CORS headers.
+    pub cors_origins: Vec<String>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -44,6 +46,42 @@ impl std::fmt::Debug for AppState {
             .field("playground", &self.playground)
             .finish_non_exhaustive()
     }
+}
+
+/// CORS by allow-list: the origins given (or any with `*`), GET and POST, the headers a GraphQL client
+/// sends; `None` without origins.
+fn cors(origins: &[String]) -> Option<tower_http::cors::CorsLayer> {
+    use axum::http::{HeaderName, HeaderValue, Method, header};
+    use tower_http::cors::{AllowOrigin, CorsLayer};
+    if origins.is_empty() {
+        return None;
+    }
+    let allow = if origins.iter().any(|o| o == "*") {
+        AllowOrigin::any()
+    } else {
+        AllowOrigin::list(
+            origins
+                .iter()
+                .filter_map(|o| HeaderValue::from_str(o.trim_end_matches('/')).ok()),
+        )
+    };
+    Some(
+        CorsLayer::new()
+            .allow_origin(allow)
+            .allow_methods([Method::GET, Method::POST])
+            .allow_headers([
+                header::CONTENT_TYPE,
+                header::ACCEPT,
+                HeaderName::from_static("x-api-key"),
+            ])
+            .expose_headers([
+                HeaderName::from_static("ratelimit-limit"),
+                HeaderName::from_static("ratelimit-remaining"),
+                HeaderName::from_static("ratelimit-reset"),
+                HeaderName::from_static("x-total-count"),
+            ])
+            .max_age(std::time::Duration::from_secs(600)),
+    )
 }
 
 /// The application's routes.
@@ -69,6 +107,9 @@ pub fn router(state: AppState) -> Router {
             .route("/admin/cache/purge", post(admin::purge));
     }
     let body_limit = state.sources.limits.max_body_bytes;
+    if let Some(cors) = cors(&state.cors_origins) {
+        router = router.layer(cors);
+    }
     router
         .layer(axum::extract::DefaultBodyLimit::max(body_limit))
         .layer(TraceLayer::new_for_http())

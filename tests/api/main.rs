@@ -24,4 +24,5 @@ mod resilience;
 mod ressources;
 mod rome;
 mod schema;
+mod security;
 mod sources;
