@@ -52,6 +52,39 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 say "cargo test (workspace)"
 cargo test --workspace --locked 2>&1 | tee target/test-output.txt
 
+# GraphQL fuzzing with schemathesis (PyPI, pinned in tests/conformance/requirements.txt) against the
+# real binary: no answer may be a server error.
+say "schemathesis (200 examples per operation, seed 1, not_a_server_error)"
+if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends python3-venv >/dev/null
+fi
+if [ ! -x target/schemathesis/bin/schemathesis ]; then
+  python3 -m venv target/schemathesis
+  target/schemathesis/bin/pip install -q --disable-pip-version-check -r tests/conformance/requirements.txt
+fi
+cargo build --locked -q
+PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+PASSERELLE_SERVER__LISTEN="127.0.0.1:$PORT" PASSERELLE_TODAY=2026-01-15 \
+PASSERELLE_RATE_LIMIT__ANONYMOUS=100000000 RUST_LOG=warn \
+  target/debug/passerelle > target/schemathesis-server.log 2>&1 &
+SERVER=$!
+trap 'kill $SERVER 2>/dev/null || true' EXIT
+python3 - "$PORT" <<'PY'
+import sys, time, urllib.request
+for _ in range(600):
+    try:
+        urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/health/ready", timeout=2)
+        break
+    except Exception:
+        time.sleep(0.2)
+else:
+    sys.exit("passerelle did not become ready for schemathesis")
+PY
+(cd tests/conformance && SCHEMATHESIS_HOOKS=hooks PYTHONPATH=. ../../target/schemathesis/bin/schemathesis run \
+  "http://127.0.0.1:$PORT/graphql" --max-examples 200 --seed 1 --checks not_a_server_error)
+kill "$SERVER" 2>/dev/null || true
+
 # One closing line for the whole run.
 passed=$(grep -Eo '^test result: ok\. [0-9]+ passed' target/test-output.txt | awk '{s+=$4} END {print s+0}')
 failed=$(grep -Eo '[0-9]+ failed' target/test-output.txt | awk '{s+=$1} END {print s+0}')

@@ -88,12 +88,29 @@ fn code_of(e: &ServerError) -> Option<String> {
 pub fn finalize(response: &mut Response, document: Option<&ExecutableDocument>) -> bool {
     let mut request_error = false;
     for error in &mut response.errors {
-        if code_of(error).as_deref() != Some(BAD_USER_INPUT)
-            || !error.message.starts_with("Failed to parse")
+        // An argument beyond a limit (`first`, a radius) is the caller's input: a request error too,
+        // before any data, without a path.
+        if code_of(error).as_deref() == Some(LIMIT_EXCEEDED)
+            && error
+                .extensions
+                .as_ref()
+                .is_some_and(|e| e.get("argument").is_some())
+        {
+            request_error = true;
+            error.path.clear();
+            continue;
+        }
+        // Our scalars say BAD_USER_INPUT; the built-in ones (an `Int` out of range) say nothing.
+        if !error.message.starts_with("Failed to parse")
+            || !matches!(code_of(error).as_deref(), None | Some(BAD_USER_INPUT))
         {
             continue;
         }
         request_error = true;
+        error
+            .extensions
+            .get_or_insert_with(Default::default)
+            .set("code", BAD_USER_INPUT);
         // « Failed to parse "CodeRome": code ROME « ZZ » invalide … » -> the part after the type name.
         let detail = error
             .message
@@ -119,7 +136,7 @@ pub fn finalize(response: &mut Response, document: Option<&ExecutableDocument>) 
     if request_error {
         response
             .errors
-            .retain(|e| code_of(e).as_deref() == Some(BAD_USER_INPUT));
+            .retain(|e| matches!(code_of(e).as_deref(), Some(BAD_USER_INPUT | LIMIT_EXCEEDED)));
         response.data = Value::Null;
         return true;
     }

@@ -167,22 +167,21 @@ async fn a_malformed_code_is_a_bad_user_input_without_data() {
 #[tokio::test]
 async fn limits_and_inputs_name_the_argument_and_the_rule() {
     let app = spawn_app().await;
-    let (_, body) = app
+    // An argument beyond its limit is the caller's input: the request is refused whole, before any
+    // data (400 under application/graphql-response+json), naming the argument.
+    let (status, body) = app
         .query(
             "{ actionsFormation(first: 500) { totalCount } sources { id } }",
             json!({}),
         )
         .await;
-    assert_eq!(
-        body["data"]["actionsFormation"],
-        Value::Null,
-        "the failing field is null…"
+    assert_eq!(status, 200, "application/json keeps 200");
+    assert!(
+        body.get("data").is_none(),
+        "a request error has no data: {body}"
     );
-    assert_eq!(
-        body["data"]["sources"].as_array().unwrap().len(),
-        6,
-        "…and the rest answers"
-    );
+    assert_eq!(errors(&body).len(), 1, "{body}");
+    assert!(errors(&body)[0].get("path").is_none(), "{body}");
     let e = &errors(&body)[0];
     assert_eq!(e["extensions"]["code"], "LIMIT_EXCEEDED");
     assert_eq!(e["extensions"]["argument"], "first");

@@ -31,7 +31,10 @@ async fn the_production_profile_hides_what_it_should() {
             json!({}),
         )
         .await;
-    assert!(body["data"]["__schema"].is_null(), "introspection is off: {body}");
+    assert!(
+        body["data"]["__schema"].is_null(),
+        "introspection is off: {body}"
+    );
     assert!(body["data"]["__type"].is_null(), "{body}");
     assert!(!body.to_string().contains("codeRome"));
 
