@@ -9,15 +9,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ACTIONS="${1:-20000}"
 DELAYS="${2:-0us 100us 1ms 5ms}"
-DATA="${PASSERELLE_DATA:-../shared/data}"
-WORK="${TMPDIR:-/tmp}/passerelle-bench"
-mkdir -p "$WORK"
+. bench/lib.sh
 command -v oha >/dev/null 2>&1 || cargo install oha --locked
-FILE="$WORK/offres-$ACTIONS.xml"
-if [ ! -s "$FILE" ]; then
-  cargo run --release -q -p passerelle-offre-info --features generator --example generer_lheo -- \
-    --actions "$ACTIONS" --sortie "$FILE" --donnees "$DATA"
-fi
+FILE=$(offers_file "$ACTIONS")
 cargo build --release -q
 PORT="${PORT:-18182}"
 BODY='{"query":"{ actionsFormation(first: 50, filtre: { departements: [\"69\"] }) { edges { node { numero formation { metiers { codeRome libelle } } lieu { commune { nom } } } } } }"}'
@@ -30,17 +24,7 @@ print("%.0f %.2fms %.2fms" % (s["requestsPerSec"], p["p50"] * 1000, p["p99"] * 1
 '
 printf '%-8s %14s %12s %12s %16s %12s %12s\n' delai 'c=1 req/s' 'c=1 p50' 'c=1 p99' 'c=32 req/s' 'c=32 p50' 'c=32 p99'
 for DELAY in $DELAYS; do
-  PASSERELLE_SERVER__LISTEN="127.0.0.1:$PORT" PASSERELLE_SERVER__BATCH_DELAY="$DELAY" \
-  PASSERELLE_SOURCES__ROME__MODE=snapshot PASSERELLE_SOURCES__ROME__PATH="$DATA/rome" \
-  PASSERELLE_SOURCES__GEO__MODE=snapshot PASSERELLE_SOURCES__GEO__PATH="$DATA/geo/laposte_hexasmal.csv" \
-  PASSERELLE_SOURCES__OFFRE_INFO__MODE=snapshot PASSERELLE_SOURCES__OFFRE_INFO__PATH="$FILE" \
-  RUST_LOG=warn ./target/release/passerelle > "$WORK/server.log" 2>&1 &
-  SERVER=$!
-  trap 'kill $SERVER 2>/dev/null || true' EXIT
-  for _ in $(seq 1 600); do
-    if curl -sf "http://127.0.0.1:$PORT/health/ready" > /dev/null; then break; fi
-    sleep 0.5
-  done
+  PASSERELLE_SERVER__BATCH_DELAY="$DELAY" start_gateway "$PORT" "$FILE"
   curl -s "http://127.0.0.1:$PORT/graphql" -H 'content-type: application/json' -d "$BODY" \
     | python3 -c 'import json,sys; d=json.load(sys.stdin); assert "errors" not in d, d; assert len(d["data"]["actionsFormation"]["edges"]) == 50, d'
   run() {

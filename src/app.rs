@@ -56,7 +56,7 @@ impl Application {
             limiter: http::partners::RateLimiter::new(
                 &config.partners,
                 config.rate_limit,
-                sources.shared_cache_arc(),
+                sources.shared_cache().cloned(),
             )
             .map_err(|reason| ConfigError::Invalid {
                 key: "partners".into(),

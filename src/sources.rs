@@ -103,27 +103,19 @@ pub struct LiveEntry {
     /// Calls refused at once by the open breaker.
     pub short_circuited: u64,
     /// The cache's counters.
-    pub cache: [u64; 6],
+    pub cache: passerelle_core::cache::CacheCounts,
 }
 
 impl LiveEntry {
     fn of(client: &ApiClient) -> Self {
         use std::sync::atomic::Ordering::Relaxed;
         let c = client.counters();
-        let s = client.cache_stats();
         Self {
             circuit: client.circuit(),
             circuit_opened: client.circuit_opened(),
             requests: c.requests.load(Relaxed),
             short_circuited: c.short_circuited.load(Relaxed),
-            cache: [
-                s.hits.load(Relaxed),
-                s.misses.load(Relaxed),
-                s.coalesced.load(Relaxed),
-                s.stale_revalidating.load(Relaxed),
-                s.stale_on_error.load(Relaxed),
-                s.l2_hits.load(Relaxed),
-            ],
+            cache: client.cache_stats().counts(),
         }
     }
 }
@@ -366,14 +358,9 @@ impl Sources {
             .map(|(_, c)| c)
     }
 
-    /// The cache shared by the replicas, when configured, to share with other parts (rate limits).
-    pub fn shared_cache_arc(&self) -> Option<Arc<RedisL2>> {
-        self.l2.clone()
-    }
-
-    /// The cache shared by the replicas, when configured.
-    pub fn shared_cache(&self) -> Option<&RedisL2> {
-        self.l2.as_deref()
+    /// The cache shared by the replicas, when configured (also used by the rate limits).
+    pub fn shared_cache(&self) -> Option<&Arc<RedisL2>> {
+        self.l2.as_ref()
     }
 
     /// Forgets every cached API answer (with `shared`, in Redis too); how many shared keys were dropped.

@@ -56,6 +56,21 @@ pub fn mask(response: &mut Response) {
     }
 }
 
+/// An error raised before execution (no path, no location), with `extensions.code` and any other
+/// extensions `more` sets.
+pub fn request_error(
+    code: &str,
+    message: impl Into<String>,
+    more: impl FnOnce(&mut async_graphql::ErrorExtensionValues),
+) -> ServerError {
+    let mut error = ServerError::new(message, None);
+    let mut ext = async_graphql::ErrorExtensionValues::default();
+    ext.set("code", code);
+    more(&mut ext);
+    error.extensions = Some(ext);
+    error
+}
+
 /// An input that breaks a rule: names the argument (dotted path inside input objects).
 pub fn bad_input(argument: &str, message: impl Into<String>) -> async_graphql::Error {
     let argument = argument.to_owned();

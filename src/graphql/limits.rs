@@ -10,10 +10,10 @@ use std::time::Duration;
 use async_graphql::parser::types::{
     ExecutableDocument, OperationDefinition, Selection, SelectionSet,
 };
-use async_graphql::{ErrorExtensions, ServerError, Value, Variables};
+use async_graphql::{ServerError, Value, Variables};
 use serde::Deserialize;
 
-use crate::graphql::errors::LIMIT_EXCEEDED;
+use crate::graphql::errors::{LIMIT_EXCEEDED, request_error};
 
 /// `[limits]`.
 #[derive(Debug, Clone, Copy, Deserialize)]
@@ -59,17 +59,11 @@ impl Default for LimitsConfig {
 /// The error of a limit exceeded: `limits.<name>`, the value found and the maximum.
 pub fn exceeded(name: &str, value: u64, max: u64, what: &str) -> ServerError {
     let message = format!("limite dépassée : {what} = {value}, au-delà de limits.{name} = {max}");
-    let name = format!("limits.{name}");
-    let mut error = ServerError::new(message, None);
-    error.extensions = async_graphql::Error::new("")
-        .extend_with(|_, ext| {
-            ext.set("code", LIMIT_EXCEEDED);
-            ext.set("limite", name.as_str());
-            ext.set("valeur", value);
-            ext.set("maximum", max);
-        })
-        .extensions;
-    error
+    request_error(LIMIT_EXCEEDED, message, |ext| {
+        ext.set("limite", format!("limits.{name}"));
+        ext.set("valeur", value);
+        ext.set("maximum", max);
+    })
 }
 
 /// Counts the tokens of a GraphQL document, stopping once `stop` is passed.
@@ -198,13 +192,8 @@ fn operations<'a>(doc: &'a ExecutableDocument, name: Option<&str>) -> Vec<&'a Op
         .collect()
 }
 
-/// Checks `query` against the limits; the first limit exceeded, as a request error.
-pub fn check(
-    limits: &LimitsConfig,
-    query: &str,
-    operation: Option<&str>,
-    variables: &Variables,
-) -> Result<(), ServerError> {
+/// Checks the text of `query` (size, tokens) before it is parsed; the first limit exceeded.
+pub fn check_text(limits: &LimitsConfig, query: &str) -> Result<(), ServerError> {
     let size = query.len();
     if size > limits.max_document_bytes {
         return Err(exceeded(
@@ -223,12 +212,19 @@ pub fn check(
             "jetons du document (au moins)",
         ));
     }
-    // A document that does not parse is reported by execution, with its position.
-    let Ok(doc) = async_graphql::parser::parse_query(query) else {
-        return Ok(());
-    };
+    Ok(())
+}
+
+/// Checks a parsed document (depth, aliases, directives, root fields, complexity); the first limit
+/// exceeded, as a request error.
+pub fn check_document(
+    limits: &LimitsConfig,
+    doc: &ExecutableDocument,
+    operation: Option<&str>,
+    variables: &Variables,
+) -> Result<(), ServerError> {
     let mut walk = Walk {
-        doc: &doc,
+        doc,
         variables,
         aliases: 0,
         directives: 0,
@@ -236,7 +232,7 @@ pub fn check(
         depth: 0,
     };
     let mut root_fields = 0;
-    for op in operations(&doc, operation) {
+    for op in operations(doc, operation) {
         walk.directives += op.directives.len() as u64;
         root_fields = root_fields.max(op.selection_set.node.items.len());
         walk.selections(&op.selection_set.node, 1, 1, &mut Vec::new());
@@ -297,6 +293,19 @@ mod tests {
             11
         );
         assert_eq!(count_tokens(&"a ".repeat(10_000), 50), 51, "stops early");
+    }
+
+    fn check(
+        limits: &LimitsConfig,
+        query: &str,
+        operation: Option<&str>,
+        variables: &Variables,
+    ) -> Result<(), ServerError> {
+        check_text(limits, query)?;
+        match async_graphql::parser::parse_query(query) {
+            Ok(doc) => check_document(limits, &doc, operation, variables),
+            Err(_) => Ok(()),
+        }
     }
 
     #[test]

@@ -78,11 +78,22 @@ pub async fn execute(
     let query = request.query.clone();
     let operation = request.operation_name.clone();
     let limits = &sources.limits;
-    if let Err(error) = limits::check(limits, &query, operation.as_deref(), &request.variables) {
-        return Executed {
-            response: async_graphql::Response::from_errors(vec![error]),
-            request_error: true,
-        };
+    // The text is checked before it is parsed; parsed once here (cheap next to execution) for the
+    // other limits, to name bad arguments and to restore the query's order. A document that does not
+    // parse is reported by execution, with its position.
+    let refused = |error| Executed {
+        response: async_graphql::Response::from_errors(vec![error]),
+        request_error: true,
+    };
+    let document = match limits::check_text(limits, &query) {
+        Err(error) => return refused(error),
+        Ok(()) => async_graphql::parser::parse_query(&query).ok(),
+    };
+    if let Some(doc) = &document
+        && let Err(error) =
+            limits::check_document(limits, doc, operation.as_deref(), &request.variables)
+    {
+        return refused(error);
     }
     let log = Arc::new(passerelle_core::freshness::StaleLog::default());
     let request = request.data(Loaders::new(sources, &log));
@@ -130,8 +141,6 @@ pub async fn execute(
             ),
         );
     }
-    // Parsed again (cheap next to execution) to name bad arguments and to restore the query's order.
-    let document = async_graphql::parser::parse_query(&query).ok();
     let argument_error = errors::finalize(&mut response, document.as_ref());
     if let Some(doc) = &document {
         order::reorder(&mut response.data, doc, operation.as_deref());

@@ -180,12 +180,12 @@ impl Source {
             ouvertures_disjoncteur: l.circuit_opened,
             requetes_amont: l.requests,
             appels_court_circuites: l.short_circuited,
-            cache_succes: l.cache[0],
-            cache_echecs: l.cache[1],
-            cache_regroupees: l.cache[2],
-            cache_perimees_revalidation: l.cache[3],
-            cache_perimees_sur_erreur: l.cache[4],
-            cache_partage_succes: l.cache[5],
+            cache_succes: l.cache.hits,
+            cache_echecs: l.cache.misses,
+            cache_regroupees: l.cache.coalesced,
+            cache_perimees_revalidation: l.cache.stale_revalidating,
+            cache_perimees_sur_erreur: l.cache.stale_on_error,
+            cache_partage_succes: l.cache.l2_hits,
         })
     }
 }

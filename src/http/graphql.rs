@@ -111,21 +111,11 @@ pub fn json_content_type(headers: &HeaderMap) -> Result<(), String> {
 
 /// Checks that a JSON body is an object whose `query` is a string (an absent `query` is a misspelt
 /// parameter, never an empty document).
-fn query_parameter(body: &[u8]) -> Result<(), String> {
-    #[derive(serde::Deserialize)]
-    struct Params {
-        query: Option<serde_json::Value>,
-        extensions: Option<serde_json::Value>,
-    }
-    let Ok(params) = serde_json::from_slice::<Params>(body) else {
-        // Unreadable bodies are reported by the full parse, with its own message.
-        return Ok(());
-    };
-    let by_hash = params
-        .extensions
-        .as_ref()
+fn query_parameter(body: &serde_json::Value) -> Result<(), String> {
+    let by_hash = body
+        .get("extensions")
         .is_some_and(|e| e.get("persistedQuery").is_some());
-    match params.query {
+    match body.get("query") {
         Some(serde_json::Value::String(_)) => Ok(()),
         None if by_hash => Ok(()),
         None => Err("paramètre query absent : le corps JSON doit avoir la forme { \"query\": \"…\", \"variables\": {…}, \"operationName\": \"…\" }".into()),
@@ -145,7 +135,18 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes
             ),
         );
     }
-    if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+    // Read once: the shape is checked on the JSON value, then the request is taken from it.
+    let body: serde_json::Value = match serde_json::from_slice(&body) {
+        Ok(v) => v,
+        Err(e) => {
+            return unreadable(
+                &headers,
+                StatusCode::BAD_REQUEST,
+                format!("corps JSON illisible : {e}"),
+            );
+        }
+    };
+    if body.is_array() {
         let error = crate::graphql::limits::exceeded(
             "batch",
             1,
@@ -161,7 +162,7 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes
     if let Err(message) = query_parameter(&body) {
         return unreadable(&headers, StatusCode::BAD_REQUEST, message);
     }
-    match serde_json::from_slice::<async_graphql::Request>(&body) {
+    match serde_json::from_value::<async_graphql::Request>(body) {
         Ok(request) => execute(&state, &headers, request).await,
         Err(e) => unreadable(
             &headers,

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use async_graphql::{ErrorExtensions, ServerError, Value};
+use async_graphql::{ServerError, Value};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
@@ -58,11 +58,7 @@ pub struct Persisted {
 }
 
 fn error(code: &'static str, message: String) -> ServerError {
-    let mut e = ServerError::new(message, None);
-    e.extensions = async_graphql::Error::new("")
-        .extend_with(|_, ext| ext.set("code", code))
-        .extensions;
-    e
+    crate::graphql::errors::request_error(code, message, |_| {})
 }
 
 impl Persisted {

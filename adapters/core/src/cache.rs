@@ -94,6 +94,38 @@ pub struct CacheStats {
     pub l2_hits: AtomicU64,
 }
 
+/// The counters of a cache at one moment.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CacheCounts {
+    /// See [`CacheStats::hits`].
+    pub hits: u64,
+    /// See [`CacheStats::misses`].
+    pub misses: u64,
+    /// See [`CacheStats::coalesced`].
+    pub coalesced: u64,
+    /// See [`CacheStats::stale_revalidating`].
+    pub stale_revalidating: u64,
+    /// See [`CacheStats::stale_on_error`].
+    pub stale_on_error: u64,
+    /// See [`CacheStats::l2_hits`].
+    pub l2_hits: u64,
+}
+
+impl CacheStats {
+    /// The counters now.
+    pub fn counts(&self) -> CacheCounts {
+        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        CacheCounts {
+            hits: get(&self.hits),
+            misses: get(&self.misses),
+            coalesced: get(&self.coalesced),
+            stale_revalidating: get(&self.stale_revalidating),
+            stale_on_error: get(&self.stale_on_error),
+            l2_hits: get(&self.l2_hits),
+        }
+    }
+}
+
 enum Outcome {
     Done(Result<Arc<CachedBody>, AdapterError>),
     /// The leader gave up: a waiting caller takes over.
@@ -184,11 +216,6 @@ impl ResponseCache {
     /// The counters.
     pub fn stats(&self) -> Arc<CacheStats> {
         Arc::clone(&self.stats)
-    }
-
-    /// The configuration.
-    pub fn config(&self) -> &CacheConfig {
-        &self.config
     }
 
     fn inflight(&self) -> std::sync::MutexGuard<'_, HashMap<String, Slot>> {
