@@ -20,6 +20,8 @@ import json, sys
 d = json.load(sys.stdin)
 s, p = d["summary"], d["latencyPercentiles"]
 assert s["successRate"] == 1.0, s
+codes = d["statusCodeDistribution"]
+assert list(codes) == ["200"], codes
 print("%.0f %.2fms %.2fms" % (s["requestsPerSec"], p["p50"] * 1000, p["p99"] * 1000))
 '
 printf '%-8s %14s %12s %12s %16s %12s %12s\n' delai 'c=1 req/s' 'c=1 p50' 'c=1 p99' 'c=32 req/s' 'c=32 p50' 'c=32 p99'

@@ -15,12 +15,14 @@ offers_file() {
 }
 
 # Starts the release gateway on port $1 with the offers file $2 (extra variables from the caller's
-# environment), sets SERVER to its pid and waits until it is ready.
+# environment; the anonymous rate limit out of the way), sets SERVER to its pid and waits until it is
+# ready.
 start_gateway() {
   PASSERELLE_SERVER__LISTEN="127.0.0.1:$1" \
   PASSERELLE_SOURCES__ROME__MODE=snapshot PASSERELLE_SOURCES__ROME__PATH="$DATA/rome" \
   PASSERELLE_SOURCES__GEO__MODE=snapshot PASSERELLE_SOURCES__GEO__PATH="$DATA/geo/laposte_hexasmal.csv" \
   PASSERELLE_SOURCES__OFFRE_INFO__MODE=snapshot PASSERELLE_SOURCES__OFFRE_INFO__PATH="$2" \
+  PASSERELLE_RATE_LIMIT__ANONYMOUS=1000000000 \
   RUST_LOG=warn ./target/release/passerelle > "$WORK/server.log" 2>&1 &
   SERVER=$!
   trap 'kill $SERVER 2>/dev/null || true' EXIT
