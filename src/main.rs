@@ -87,7 +87,15 @@ async fn main() -> anyhow::Result<()> {
         Command::Export(args) => export(load()?, args).await?,
         Command::Serve => {
             let app = Application::build(load()?).await?;
-            tracing::info!("playground : http://{}/", app.local_addr());
+            match passerelle::http::playground::graphiql_versions() {
+                Ok(versions) => {
+                    tracing::info!("playground : http://{}/ ({versions})", app.local_addr())
+                }
+                Err(why) => tracing::warn!(
+                    "playground : http://{}/ — page minimale, GraphiQL non intégré ({why}) : installez npm puis `cargo build --release`",
+                    app.local_addr()
+                ),
+            }
             app.run_until_stopped(shutdown_signal()).await?;
         }
     }

@@ -7,7 +7,7 @@ mod graphql;
 mod health;
 pub mod partners;
 pub mod persisted;
-mod playground;
+pub mod playground;
 
 use std::sync::Arc;
 
@@ -99,7 +99,10 @@ pub fn router(state: AppState) -> Router {
         .route("/health/live", get(health::live))
         .route("/health/ready", get(health::ready));
     if state.playground {
-        router = router.route("/", get(playground::page));
+        router = router
+            .route("/", get(playground::page))
+            .route("/playground/simple", get(playground::simple))
+            .route("/playground/{file}", get(playground::asset));
     }
     if state.admin_token.is_some() {
         router = router
