@@ -35,6 +35,8 @@ pub struct LimitsConfig {
     pub max_complexity: u64,
     /// Size of a request body, in bytes (413 beyond). Default 1 048 576.
     pub max_body_bytes: usize,
+    /// Operations in one array-batched POST (`[{…}, {…}]`); `0` refuses arrays. Default 0: off.
+    pub max_batch: usize,
     /// Longest execution of one request. Default `30s`.
     #[serde(deserialize_with = "passerelle_core::config::deserialize_duration")]
     pub execution_timeout: Duration,
@@ -51,6 +53,7 @@ impl Default for LimitsConfig {
             max_directives: 50,
             max_complexity: 100_000,
             max_body_bytes: 1_048_576,
+            max_batch: 0,
             execution_timeout: Duration::from_secs(30),
         }
     }

@@ -146,18 +146,8 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes
             );
         }
     };
-    if body.is_array() {
-        let error = crate::graphql::limits::exceeded(
-            "batch",
-            1,
-            0,
-            "opérations groupées dans un tableau (désactivées : une opération par requête)",
-        );
-        return reply(
-            &headers,
-            StatusCode::BAD_REQUEST,
-            json!({ "errors": [error] }).to_string(),
-        );
+    if let serde_json::Value::Array(operations) = body {
+        return batch(&state, &headers, operations).await;
     }
     if let Err(message) = query_parameter(&body) {
         return unreadable(&headers, StatusCode::BAD_REQUEST, message);
@@ -169,6 +159,74 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes
             StatusCode::BAD_REQUEST,
             format!("corps JSON illisible : {e}"),
         ),
+    }
+}
+
+/// An array of operations (`[{…}, {…}]`), off unless `limits.max_batch` allows it: each operation is
+/// checked and run as if sent alone (persisted documents, limits, timeout) and the answer is the array
+/// of their answers, in order. The whole array counts as one request for the partner's rate.
+async fn batch(
+    state: &AppState,
+    headers: &HeaderMap,
+    operations: Vec<serde_json::Value>,
+) -> Response {
+    let max = state.sources.limits.max_batch;
+    if operations.is_empty() || operations.len() > max {
+        let what = if max == 0 {
+            "opérations groupées dans un tableau (désactivées : une opération par requête)"
+        } else {
+            "opérations groupées dans un tableau"
+        };
+        let error = crate::graphql::limits::exceeded(
+            "max_batch",
+            operations.len() as u64,
+            max as u64,
+            what,
+        );
+        return reply(
+            headers,
+            StatusCode::BAD_REQUEST,
+            json!({ "errors": [error] }).to_string(),
+        );
+    }
+    let answers = futures::future::join_all(
+        operations
+            .into_iter()
+            .enumerate()
+            .map(|(i, body)| batch_item(state, headers, i, body)),
+    )
+    .await;
+    let mut reply = reply(headers, StatusCode::OK, format!("[{}]", answers.join(",")));
+    reply
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    reply
+}
+
+/// One operation of a batch, answered as serialised (its fields keep the order of its query).
+async fn batch_item(
+    state: &AppState,
+    headers: &HeaderMap,
+    index: usize,
+    body: serde_json::Value,
+) -> String {
+    let request = query_parameter(&body).and_then(|()| {
+        serde_json::from_value::<async_graphql::Request>(body)
+            .map_err(|e| format!("corps JSON illisible : {e}"))
+    });
+    match request {
+        Ok(request) => {
+            let answer = execute(state, headers, request).await;
+            let bytes = axum::body::to_bytes(answer.into_body(), usize::MAX)
+                .await
+                .unwrap_or_default();
+            String::from_utf8_lossy(&bytes).into_owned()
+        }
+        Err(message) => {
+            let message = format!("opération {index} du tableau : {message}");
+            json!({ "errors": [{ "message": message, "extensions": { "code": "BAD_REQUEST" } }] })
+                .to_string()
+        }
     }
 }
 

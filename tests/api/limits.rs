@@ -109,7 +109,7 @@ async fn every_attack_gets_its_limit_error_quickly() {
     )
     .await;
     assert_eq!(status, 400);
-    assert_eq!(limit_of(&body), "limits.batch");
+    assert_eq!(limit_of(&body), "limits.max_batch");
 
     // Circular fragments: refused by validation, without looping.
     let (status, body, took) = post_raw(
@@ -136,4 +136,49 @@ async fn every_attack_gets_its_limit_error_quickly() {
     .await;
     assert_eq!(status, 200, "{body}");
     assert!(errors(&body).is_empty());
+}
+
+/// Array batching, when `limits.max_batch` allows it: the answers come in order, each operation is
+/// checked on its own, and an array longer than the limit is refused as a whole.
+#[tokio::test]
+async fn array_batching_is_bounded_when_enabled() {
+    let mut config = crate::helpers::test_config();
+    config.limits.max_batch = 3;
+    let app = crate::helpers::spawn_app_with(config, true).await;
+    let aliases: String = (0..200).map(|i| format!("a{i}: __typename ")).collect();
+    let (status, body, _) = post_raw(
+        &app,
+        json!([
+            { "query": r#"{ metier(codeRome: "M1805") { codeRome libelle } }"# },
+            { "query": format!("{{ {aliases} }}") },
+            { "qeury": "{ __typename }" },
+        ])
+        .to_string(),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let answers = body.as_array().expect("an array of answers");
+    assert_eq!(answers.len(), 3);
+    assert_eq!(answers[0]["data"]["metier"]["codeRome"], "M1805");
+    assert_eq!(limit_of(&answers[1]), "limits.max_aliases");
+    assert!(answers[1].get("data").is_none());
+    assert!(
+        errors(&answers[2])[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("opération 2 du tableau"),
+        "{body}"
+    );
+
+    let four = Value::Array(vec![json!({ "query": "{ __typename }" }); 4]);
+    let (status, body, _) = post_raw(&app, four.to_string()).await;
+    assert_eq!(status, 400);
+    assert_eq!(limit_of(&body), "limits.max_batch");
+    assert_eq!(errors(&body)[0]["extensions"]["valeur"], 4);
+    assert_eq!(errors(&body)[0]["extensions"]["maximum"], 3);
+    let (status, body, _) = post_raw(&app, "[]".into()).await;
+    assert_eq!(
+        (status, limit_of(&body)),
+        (400, "limits.max_batch".to_owned())
+    );
 }
