@@ -34,14 +34,24 @@ if ! command -v redis-server >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends redis-server >/dev/null
 fi
 
-# The GraphQL-over-HTTP audits (graphql-http, pinned by tests/conformance/package-lock.json).
+# Node.js tools of the tests (pinned by their package-lock.json): the GraphQL-over-HTTP audits, the
+# browser driver of the playground test, and the federation gateway. The build also runs `npm ci` for
+# the playground's GraphiQL (build.rs).
 if ! command -v npm >/dev/null 2>&1; then
   say "installing nodejs and npm (Debian packages)"
   as_root apt-get update -qq
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
 fi
-say "npm ci (tests/conformance)"
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+if [ "$node_major" -lt 20 ]; then
+  echo "Node.js $(node --version) is too old: playwright-core and Hive Gateway need Node.js 20 or later" >&2
+  exit 1
+fi
+say "npm ci (tests/conformance: graphql-http, playwright-core)"
 npm ci --prefix tests/conformance --no-audit --no-fund --loglevel=error
+# Apollo Federation check: @theguild/federation-composition and Hive Gateway (pinned), on 127.0.0.1.
+say "npm ci (tests/federation: Hive Gateway, federation-composition)"
+npm ci --prefix tests/federation --no-audit --no-fund --loglevel=error
 
 say "cargo fmt --check"
 cargo fmt --all -- --check

@@ -374,6 +374,72 @@ impl QueryRoot {
     async fn sources(&self, ctx: &Context<'_>) -> Vec<Source> {
         sources(ctx).directory().into_iter().map(Source).collect()
     }
+
+    // Apollo Federation v2 entities: a supergraph router resolves `_entities` through the same lookups
+    // (and so the same per-request batch loaders) as the root fields. Each key is the argument's name.
+
+    #[graphql(entity)]
+    async fn entite_metier(
+        &self,
+        ctx: &Context<'_>,
+        code_rome: CodeRome,
+    ) -> async_graphql::Result<Option<Metier>> {
+        self.metier(ctx, code_rome).await
+    }
+
+    #[graphql(entity)]
+    async fn entite_fiche_onisep(
+        &self,
+        ctx: &Context<'_>,
+        id: IdOnisep,
+    ) -> async_graphql::Result<Option<FicheOnisep>> {
+        self.fiche_onisep(ctx, id).await
+    }
+
+    #[graphql(entity)]
+    async fn entite_formation(
+        &self,
+        ctx: &Context<'_>,
+        numero: String,
+    ) -> async_graphql::Result<Option<Formation>> {
+        self.formation(ctx, numero).await
+    }
+
+    #[graphql(entity)]
+    async fn entite_action_formation(
+        &self,
+        ctx: &Context<'_>,
+        numero: String,
+    ) -> async_graphql::Result<Option<ActionFormation>> {
+        self.action_formation(ctx, numero).await
+    }
+
+    #[graphql(entity)]
+    async fn entite_ressource(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<Option<Ressource>> {
+        self.ressource(ctx, id).await
+    }
+
+    #[graphql(entity)]
+    async fn entite_commune(
+        &self,
+        ctx: &Context<'_>,
+        code_insee: CodeInsee,
+    ) -> async_graphql::Result<Option<Commune>> {
+        self.commune(ctx, code_insee).await
+    }
+
+    #[graphql(entity)]
+    async fn entite_certification(
+        &self,
+        ctx: &Context<'_>,
+        rncp: CodeRncp,
+    ) -> async_graphql::Result<Option<Certification>> {
+        load_certification(ctx, passerelle_rncp::CleCertification::Rncp(rncp.0)).await
+    }
 }
 
 /// The provenance of the ROME 4.0 référentiel loaded (for its nomenclatures).

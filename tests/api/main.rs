@@ -12,6 +12,7 @@ mod analyse;
 mod certifications;
 mod examples;
 mod export;
+mod federation;
 mod graphql_http;
 mod jointures;
 mod limits;

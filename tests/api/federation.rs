@@ -1,0 +1,229 @@
+//! Apollo Federation v2: passerelle as a subgraph of a supergraph served by Hive Gateway.
+//!
+//! A second subgraph (a few lines of async-graphql below) extends `Metier` with `tension`. The two
+//! are composed by `@theguild/federation-composition` and served by `@graphql-hive/gateway` (both
+//! pinned in `tests/federation`), all on 127.0.0.1; one query through the gateway reads fields of
+//! both subgraphs.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use async_graphql::{EmptyMutation, EmptySubscription, Object, Schema};
+use serde_json::{Value, json};
+
+use crate::helpers::spawn_app;
+
+/// The second subgraph's `CodeRome`: the same scalar as passerelle's, so that the key composes.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+struct CodeRome(String);
+async_graphql::scalar!(CodeRome);
+
+/// `Metier`, seen from the second subgraph: its key and one field of its own.
+struct Metier {
+    code_rome: CodeRome,
+}
+
+#[Object]
+impl Metier {
+    async fn code_rome(&self) -> &CodeRome {
+        &self.code_rome
+    }
+
+    /// A made-up labour-market tension (1 to 5), derived from the code.
+    async fn tension(&self) -> i32 {
+        (self.code_rome.0.bytes().map(i32::from).sum::<i32>() % 5) + 1
+    }
+}
+
+struct Tensions;
+
+#[Object]
+impl Tensions {
+    #[graphql(entity)]
+    async fn metier(&self, code_rome: CodeRome) -> Metier {
+        Metier { code_rome }
+    }
+}
+
+async fn start_second_subgraph() -> String {
+    let schema = Schema::build(Tensions, EmptyMutation, EmptySubscription).finish();
+    let app =
+        axum::Router::new().route_service("/graphql", async_graphql_axum::GraphQL::new(schema));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/graphql", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    url
+}
+
+/// Kills the gateway when the test ends, even on failure.
+struct Gateway(Child);
+
+impl Drop for Gateway {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test]
+async fn a_supergraph_through_hive_gateway_joins_passerelle_and_another_subgraph() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/federation");
+    let bin = dir.join("node_modules/@graphql-hive/gateway/dist/bin.js");
+    assert!(
+        bin.exists(),
+        "Hive Gateway is missing: ./tests/run.sh installs it (npm ci --prefix tests/federation)"
+    );
+    let app = spawn_app().await;
+
+    // passerelle's subgraph SDL: Federation v2 with the documented keys.
+    let (_, body) = app.query("{ _service { sdl } }", json!({})).await;
+    let sdl = body["data"]["_service"]["sdl"].as_str().unwrap().to_owned();
+    assert!(
+        sdl.contains("https://specs.apollo.dev/federation/v2"),
+        "{sdl}"
+    );
+    for key in [
+        "type Metier @key(fields: \"codeRome\")",
+        "type FicheOnisep @key(fields: \"id\")",
+        "type Formation @key(fields: \"numero\")",
+        "type ActionFormation @key(fields: \"numero\")",
+        "type Ressource @key(fields: \"id\")",
+        "type Commune @key(fields: \"codeInsee\")",
+        "type Certification @key(fields: \"rncp\")",
+    ] {
+        assert!(sdl.contains(key), "{key} missing from:\n{sdl}");
+    }
+
+    let second = start_second_subgraph().await;
+    let supergraph = std::env::temp_dir().join(format!(
+        "passerelle-supergraph-{}.graphql",
+        std::process::id()
+    ));
+    let (compose, out) = (dir.join("compose.mjs"), supergraph.clone());
+    let (ours, theirs) = (
+        format!("passerelle={}/graphql", app.base),
+        format!("tensions={second}"),
+    );
+    let composed = tokio::task::spawn_blocking(move || {
+        Command::new("node")
+            .arg(compose)
+            .arg(out)
+            .arg(ours)
+            .arg(theirs)
+            .output()
+    })
+    .await
+    .unwrap()
+    .expect("node runs");
+    assert!(
+        composed.status.success(),
+        "composition failed: {}",
+        String::from_utf8_lossy(&composed.stderr)
+    );
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    // A clean environment: no HIVE_*, APOLLO_* or OTEL_* variable can turn on any outside reporting.
+    let gateway = Gateway(
+        Command::new("node")
+            .arg(&bin)
+            .args(["supergraph"])
+            .arg(&supergraph)
+            .args([
+                "--host",
+                "127.0.0.1",
+                "--port",
+                &port.to_string(),
+                "--disable-websockets",
+            ])
+            .current_dir(&dir)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", std::env::temp_dir())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("node starts Hive Gateway"),
+    );
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    let started = Instant::now();
+    loop {
+        if client
+            .get(format!("{base}/readiness"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "Hive Gateway did not become ready"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    let query = r#"{
+      metier(codeRome: "M1805") {
+        codeRome libelle tension
+        appellations(first: 2) { libelle }
+        fichesOnisep { fiche { id libelle } }
+      }
+    }"#;
+    let answer: Value = client
+        .post(format!("{base}/graphql"))
+        .json(&json!({ "query": query }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let metier = &answer["data"]["metier"];
+    assert!(answer.get("errors").is_none(), "{answer:#}");
+    assert_eq!(metier["codeRome"], "M1805", "{answer:#}");
+    assert_eq!(metier["libelle"], "Développeur / Développeuse informatique");
+    let tension = metier["tension"]
+        .as_i64()
+        .expect("tension comes from the second subgraph");
+    assert!((1..=5).contains(&tension));
+    assert_eq!(metier["appellations"].as_array().unwrap().len(), 2);
+
+    // The other way round: the second subgraph can't list métiers, but passerelle resolves any
+    // `Metier` entity the gateway hands it, through `_entities` and the batch loaders.
+    let (_, body) = app
+        .query(
+            r#"query ($r: [_Any!]!) { _entities(representations: $r) { ... on Metier { codeRome libelle } ... on Commune { codeInsee nom } ... on FicheOnisep { id libelle } } }"#,
+            json!({ "r": [
+                { "__typename": "Metier", "codeRome": "M1805" },
+                { "__typename": "Commune", "codeInsee": "69123" },
+                { "__typename": "Metier", "codeRome": "M9999" },
+                { "__typename": "FicheOnisep", "id": "MET.503" },
+            ] }),
+        )
+        .await;
+    let entities = body["data"]["_entities"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{body:#}"));
+    assert_eq!(
+        entities[0]["libelle"],
+        "Développeur / Développeuse informatique"
+    );
+    assert_eq!(entities[1]["codeInsee"], "69123");
+    assert!(
+        entities[1]["nom"]
+            .as_str()
+            .is_some_and(|n| n.eq_ignore_ascii_case("lyon"))
+    );
+    assert_eq!(entities[2], Value::Null, "an unknown code is null");
+    assert_eq!(entities[3]["id"], "MET.503");
+    drop(gateway);
+    let _ = std::fs::remove_file(supergraph);
+    eprintln!(
+        "Hive Gateway: metier M1805 with libelle (passerelle) and tension {tension} (second subgraph)"
+    );
+}
