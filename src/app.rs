@@ -36,6 +36,8 @@ pub struct Application {
     router: axum::Router,
     sources: Arc<Sources>,
     background: Vec<JoinHandle<()>>,
+    /// `/metrics` on its own address.
+    metrics: Option<(TcpListener, SocketAddr, axum::Router)>,
 }
 
 impl Application {
@@ -46,7 +48,7 @@ impl Application {
         let schema = graphql::build_schema_with(Arc::clone(&sources), &config.security);
         let exporter =
             crate::export::Exporter::new(schema.clone(), Arc::clone(&sources), config.export);
-        let router = http::router(http::AppState {
+        let state = http::AppState {
             schema,
             exporter,
             sources: Arc::clone(&sources),
@@ -68,7 +70,18 @@ impl Application {
                     reason,
                 }
             })?,
-        });
+            metrics_here: config.metrics.enabled && config.metrics.listen.is_none(),
+        };
+        let metrics = match config.metrics.listen {
+            Some(addr) if config.metrics.enabled => {
+                let bind = |source| StartError::Bind { addr, source };
+                let listener = TcpListener::bind(addr).await.map_err(bind)?;
+                let bound = listener.local_addr().map_err(bind)?;
+                Some((listener, bound, http::metrics_router(state.clone())))
+            }
+            _ => None,
+        };
+        let router = http::router(state);
         let listener = TcpListener::bind(config.server.listen)
             .await
             .map_err(|source| StartError::Bind {
@@ -85,7 +98,13 @@ impl Application {
             router,
             sources,
             background,
+            metrics,
         })
+    }
+
+    /// The address of `/metrics` when it has its own (`[metrics] listen`).
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().map(|(_, addr, _)| *addr)
     }
 
     /// The address actually bound.
@@ -104,6 +123,14 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         tracing::info!(addr = %self.addr, "passerelle à l'écoute");
+        let metrics = self.metrics.map(|(listener, addr, router)| {
+            tracing::info!(addr = %addr, "métriques Prometheus sur /metrics");
+            tokio::spawn(async move {
+                if let Err(e) = axum::serve(listener, router).await {
+                    tracing::error!("serveur des métriques arrêté : {e}");
+                }
+            })
+        });
         let result = axum::serve(
             self.listener,
             self.router
@@ -111,7 +138,7 @@ impl Application {
         )
         .with_graceful_shutdown(shutdown)
         .await;
-        for task in self.background {
+        for task in self.background.into_iter().chain(metrics) {
             task.abort();
         }
         result

@@ -45,6 +45,12 @@ pub struct Config {
     /// `[security]`.
     #[serde(default)]
     pub security: SecurityConfig,
+    /// `[metrics]`.
+    #[serde(default)]
+    pub metrics: crate::metrics::MetricsConfig,
+    /// `[telemetry]`.
+    #[serde(default)]
+    pub telemetry: crate::telemetry::TelemetryConfig,
 }
 
 /// `[security]`: what a production deployment turns off or restricts.
@@ -343,6 +349,13 @@ impl Config {
                 reason: e.inner().to_string(),
             })?;
         config.server.admin_token = admin_token;
+        config
+            .telemetry
+            .validate()
+            .map_err(|reason| ConfigError::Invalid {
+                key: "telemetry".into(),
+                reason,
+            })?;
         Ok(config)
     }
 }

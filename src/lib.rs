@@ -15,4 +15,6 @@ pub mod config;
 pub mod export;
 pub mod graphql;
 pub mod http;
+pub mod metrics;
 pub mod sources;
+pub mod telemetry;

@@ -60,21 +60,21 @@ struct ExportArgs {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    let logs = tracing_subscriber::fmt().with_env_filter(
-        tracing_subscriber::EnvFilter::try_from_default_env()
-            .unwrap_or_else(|_| "info,tower_http=info".into()),
-    );
-    if matches!(cli.command, Some(Command::Export(_))) {
-        // The export is written on stdout: logs go to stderr.
-        logs.with_writer(std::io::stderr)
-            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-            .init();
-    } else {
-        // Colours only on a terminal: log files and collectors get plain text.
-        logs.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
-            .init();
-    }
     let load = || Config::load(cli.config.as_deref(), std::env::vars()).context("configuration");
+    // The logs and traces follow the configuration's `[telemetry]` (the default one for `schema`).
+    let config = match cli.command {
+        Some(Command::Schema) => None,
+        _ => Some(load()?),
+    };
+    let to_stderr = matches!(cli.command, Some(Command::Export(_)));
+    let _telemetry = passerelle::telemetry::init(
+        &config
+            .as_ref()
+            .map(|c| c.telemetry.clone())
+            .unwrap_or_default(),
+        to_stderr,
+    )?;
+    let load = || config.clone().context("configuration");
     match cli.command.unwrap_or(Command::Serve) {
         Command::Schema => {
             print!("{}", passerelle::graphql::sdl());

@@ -51,6 +51,8 @@ pub struct Sources {
     pub limits: crate::graphql::limits::LimitsConfig,
     /// Masks the details of failures in responses (`[security] mask_errors`).
     pub mask_errors: bool,
+    /// The counters shown on `/metrics`.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 /// When each source will next try to load.
@@ -172,6 +174,7 @@ impl Sources {
             batch_delay: config.server.batch_delay,
             limits: config.limits,
             mask_errors: config.security.mask_errors,
+            metrics: Arc::new(crate::metrics::Metrics::new(config.metrics.max_operations)),
         })
     }
 

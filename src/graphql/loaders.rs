@@ -20,16 +20,25 @@ use passerelle_rome::RomeAdapter;
 use crate::sources::Sources;
 
 /// Loads records of one adapter by key, noting stale answers in the request's log (batches run in
-/// their own task, outside the request's scope).
+/// their own task, outside the request's scope: the request's span is kept to trace them under it).
 #[derive(Debug)]
-pub struct SourceLoader<A>(Arc<A>, Arc<StaleLog>);
+pub struct SourceLoader<A>(Arc<A>, Arc<StaleLog>, tracing::Span);
 
 impl<A: Adapter> Loader<A::Key> for SourceLoader<A> {
     type Value = A::Record;
     type Error = AdapterError;
 
     async fn load(&self, keys: &[A::Key]) -> Result<HashMap<A::Key, A::Record>, AdapterError> {
-        freshness::scope(Arc::clone(&self.1), self.0.fetch(keys)).await
+        use tracing::Instrument as _;
+        let span = tracing::info_span!(
+            parent: &self.2,
+            "chargement groupé",
+            source = self.0.descriptor().id,
+            cles = keys.len(),
+        );
+        freshness::scope(Arc::clone(&self.1), self.0.fetch(keys))
+            .instrument(span)
+            .await
     }
 }
 
@@ -55,7 +64,11 @@ fn loader<A: Adapter>(
     delay: Duration,
 ) -> DataLoader<SourceLoader<A>> {
     DataLoader::new(
-        SourceLoader(Arc::clone(adapter), Arc::clone(log)),
+        SourceLoader(
+            Arc::clone(adapter),
+            Arc::clone(log),
+            tracing::Span::current(),
+        ),
         tokio::spawn,
     )
     .delay(delay)

@@ -66,6 +66,8 @@ pub struct Executed {
     pub response: async_graphql::Response,
     /// Errors before execution (syntax, validation, bad arguments): the response has no data.
     pub request_error: bool,
+    /// The operation's name, when the document names it.
+    pub operation: Option<String>,
 }
 
 /// Executes a request with its loaders, then names bad arguments and restores the query's field order.
@@ -75,8 +77,54 @@ pub async fn execute(
     sources: &Arc<Sources>,
     request: async_graphql::Request,
 ) -> Executed {
+    let started = std::time::Instant::now();
     let query = request.query.clone();
     let operation = request.operation_name.clone();
+    let executed = execute_checked(schema, sources, request, &query, operation.as_deref()).await;
+    let name = executed.operation.clone();
+    let outcome = if executed.request_error {
+        crate::metrics::Outcome::Refused
+    } else if executed.response.errors.is_empty() {
+        crate::metrics::Outcome::Ok
+    } else {
+        crate::metrics::Outcome::Partial
+    };
+    if outcome != crate::metrics::Outcome::Ok {
+        tracing::Span::current().record("otel.status_code", "ERROR");
+    }
+    sources
+        .metrics
+        .operation(name.as_deref(), outcome, started.elapsed());
+    executed
+}
+
+/// The name of the operation `requested` (or the only one) of a parsed document.
+fn operation_name(
+    doc: &async_graphql::parser::types::ExecutableDocument,
+    requested: Option<&str>,
+) -> Option<String> {
+    use async_graphql::parser::types::DocumentOperations;
+    match (&doc.operations, requested) {
+        (DocumentOperations::Single(_), _) => None,
+        (DocumentOperations::Multiple(ops), Some(name)) => ops
+            .keys()
+            .find(|k| k.as_str() == name)
+            .map(|k| k.to_string()),
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => {
+            ops.keys().next().map(|k| k.to_string())
+        }
+        (DocumentOperations::Multiple(_), None) => None,
+    }
+}
+
+async fn execute_checked(
+    schema: &PasserelleSchema,
+    sources: &Arc<Sources>,
+    request: async_graphql::Request,
+    query: &str,
+    operation: Option<&str>,
+) -> Executed {
+    let operation = operation.map(str::to_owned);
     let limits = &sources.limits;
     // The text is checked before it is parsed; parsed once here (cheap next to execution) for the
     // other limits, to name bad arguments and to restore the query's order. A document that does not
@@ -84,10 +132,11 @@ pub async fn execute(
     let refused = |error| Executed {
         response: async_graphql::Response::from_errors(vec![error]),
         request_error: true,
+        operation: None,
     };
-    let document = match limits::check_text(limits, &query) {
+    let document = match limits::check_text(limits, query) {
         Err(error) => return refused(error),
-        Ok(()) => async_graphql::parser::parse_query(&query).ok(),
+        Ok(()) => async_graphql::parser::parse_query(query).ok(),
     };
     if let Some(doc) = &document
         && let Err(error) =
@@ -150,6 +199,9 @@ pub async fn execute(
     Executed {
         response,
         request_error,
+        operation: document
+            .as_ref()
+            .and_then(|doc| operation_name(doc, operation.as_deref())),
     }
 }
 

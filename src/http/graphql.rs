@@ -243,10 +243,15 @@ async fn execute(
         };
         return reply(headers, status, json!({ "errors": [error] }).to_string());
     }
+    use tracing::Instrument as _;
+    let span = crate::telemetry::request_span(headers, request.operation_name.as_deref());
     let crate::graphql::Executed {
         response,
         request_error,
-    } = crate::graphql::execute(&state.schema, &state.sources, request).await;
+        ..
+    } = crate::graphql::execute(&state.schema, &state.sources, request)
+        .instrument(span)
+        .await;
     // Serialised straight from the response, so that fields keep the order of the query.
     let body = if request_error {
         #[derive(serde::Serialize)]

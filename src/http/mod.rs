@@ -37,6 +37,8 @@ pub struct AppState {
     pub limiter: partners::RateLimiter,
     /// Origins allowed by CORS (`["*"]`: any); none: no CORS headers.
     pub cors_origins: Vec<String>,
+    /// Whether `/metrics` is served with the API (`[metrics]` on, without an address of its own).
+    pub metrics_here: bool,
 }
 
 impl std::fmt::Debug for AppState {
@@ -84,6 +86,48 @@ fn cors(origins: &[String]) -> Option<tower_http::cors::CorsLayer> {
     )
 }
 
+/// `GET /metrics`: the Prometheus text exposition.
+pub async fn metrics(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> axum::response::Response {
+    use axum::response::IntoResponse as _;
+    (
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/plain; version=0.0.4; charset=utf-8",
+            ),
+            (axum::http::header::CACHE_CONTROL, "no-store"),
+        ],
+        state.sources.metrics.render(&state.sources),
+    )
+        .into_response()
+}
+
+async fn count_response(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let route = request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or_else(|| "autre".to_owned(), |p| p.as_str().to_owned());
+    let response = next.run(request).await;
+    state
+        .sources
+        .metrics
+        .response(&route, response.status().as_u16());
+    response
+}
+
+/// The router of `/metrics` alone, for its own address (`[metrics] listen`).
+pub fn metrics_router(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", get(metrics))
+        .with_state(state)
+}
+
 /// The application's routes.
 pub fn router(state: AppState) -> Router {
     // Partner keys and rates apply to the API routes, not to health, the playground or admin.
@@ -109,6 +153,14 @@ pub fn router(state: AppState) -> Router {
             .route("/admin/sources/{id}/refresh", post(admin::refresh))
             .route("/admin/cache/purge", post(admin::purge));
     }
+    if state.metrics_here {
+        router = router.route("/metrics", get(metrics));
+    }
+    // Every response of a known route is counted by route and status (a 429 included).
+    router = router.route_layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        count_response,
+    ));
     let body_limit = state.sources.limits.max_body_bytes;
     if let Some(cors) = cors(&state.cors_origins) {
         router = router.layer(cors);

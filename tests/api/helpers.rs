@@ -259,7 +259,8 @@ pub fn start_binary(name: &str, config: &str, env: &[(&str, &str)]) -> Binary {
         std::thread::spawn(move || {
             for line in BufReader::new(output).lines().map_while(Result::ok) {
                 if let Some(rest) = line.split("playground : http://").nth(1) {
-                    let _ = tx.send(rest.trim_end_matches('/').to_owned());
+                    let addr = rest.split(['/', ' ', '"']).next().unwrap_or_default();
+                    let _ = tx.send(addr.to_owned());
                 }
                 let mut logs = sink.lock().unwrap();
                 logs.push_str(&line);

@@ -22,7 +22,7 @@ const LYON: &str = r#"{ commune(codeInsee: "69123") { nom } }"#;
 
 /// The samples, with the communes asked live from `addr` (API Géo's shapes), short timeouts and
 /// windows so that the tests run fast.
-fn geo_http(addr: SocketAddr) -> Config {
+pub(crate) fn geo_http(addr: SocketAddr) -> Config {
     let mut config = test_config();
     let mut geo = SourceConfig {
         mode: Mode::Http,

@@ -124,6 +124,12 @@ pub struct ApiCounters {
     pub throttled: AtomicU64,
     /// Calls refused at once by the open circuit breaker.
     pub short_circuited: AtomicU64,
+    /// Calls made (one call may send several requests: retries, a token renewal).
+    pub calls: AtomicU64,
+    /// Calls that failed in the end (after their retries).
+    pub errors: AtomicU64,
+    /// How long each call took, retries included.
+    pub latency: crate::metrics::Histogram,
 }
 
 /// One token shared by every caller: reused until its renewal time, fetched **once** however many
@@ -674,6 +680,36 @@ impl Inner {
         query: &[(&str, &str)],
         accept: &str,
     ) -> Result<Answer<Vec<u8>>, AdapterError> {
+        use tracing::Instrument as _;
+        let span = tracing::info_span!(
+            "appel amont",
+            otel.kind = "client",
+            otel.status_code = tracing::field::Empty,
+            source = self.source,
+            http.request.method = "GET",
+            url.full = %redact_url(url),
+        );
+        let started = Instant::now();
+        let result = self
+            .send_attempts(auth, url, query, accept)
+            .instrument(span.clone())
+            .await;
+        self.counters.calls.fetch_add(1, Ordering::Relaxed);
+        self.counters.latency.observe(started.elapsed());
+        if result.is_err() {
+            self.counters.errors.fetch_add(1, Ordering::Relaxed);
+            span.record("otel.status_code", "ERROR");
+        }
+        result
+    }
+
+    async fn send_attempts(
+        &self,
+        auth: &impl Auth,
+        url: &str,
+        query: &[(&str, &str)],
+        accept: &str,
+    ) -> Result<Answer<Vec<u8>>, AdapterError> {
         let shown = redact_url(url);
         let mut attempt = 0;
         let mut renewed = false;
@@ -690,7 +726,8 @@ impl Inner {
                 .http
                 .get(url)
                 .query(query)
-                .header(reqwest::header::ACCEPT, accept);
+                .header(reqwest::header::ACCEPT, accept)
+                .headers(crate::trace::context_headers());
             let sent = auth.authorize(request, &token).send().await;
             let (reason, wait) = match sent {
                 Err(e) => (

@@ -24,12 +24,14 @@ pub mod config;
 pub mod error;
 pub mod freshness;
 pub mod http;
+pub mod metrics;
 pub mod model;
 pub mod provenance;
 pub mod search;
 pub mod snapshot;
 pub mod testkit;
 pub mod text;
+pub mod trace;
 pub mod xml;
 
 pub use adapter::{

@@ -100,6 +100,8 @@ pub struct Upstream {
     pub searches: AtomicU64,
     /// The path and query string of every request, in order.
     pub seen: Mutex<Vec<String>>,
+    /// The `traceparent` header of every request that had one, in order.
+    pub traceparents: Mutex<Vec<String>>,
     /// Answer every request with 503.
     pub down: AtomicBool,
     /// Added latency of every answer, in milliseconds.
@@ -297,6 +299,12 @@ impl Upstream {
         !self.down.load(Ordering::SeqCst)
     }
 
+    fn saw_headers(&self, headers: &axum::http::HeaderMap) {
+        if let Some(t) = headers.get("traceparent").and_then(|v| v.to_str().ok()) {
+            self.traceparents.lock().unwrap().push(t.to_owned());
+        }
+    }
+
     /// The query strings of the requests to `path` seen so far.
     pub fn queries_to(&self, path: &str) -> Vec<String> {
         self.seen
@@ -339,8 +347,10 @@ async fn lookup(
     Path(code): Path<String>,
     RawQuery(raw): RawQuery,
     Query(q): Query<HashMap<String, String>>,
+    headers: axum::http::HeaderMap,
 ) -> Response {
     up.lookups.fetch_add(1, Ordering::SeqCst);
+    up.saw_headers(&headers);
     if !up.saw(&format!("/communes/{code}"), raw.as_deref()) {
         return StatusCode::SERVICE_UNAVAILABLE.into_response();
     }
@@ -362,8 +372,10 @@ async fn search(
     State(up): State<Arc<Upstream>>,
     RawQuery(raw): RawQuery,
     Query(q): Query<HashMap<String, String>>,
+    headers: axum::http::HeaderMap,
 ) -> Response {
     up.searches.fetch_add(1, Ordering::SeqCst);
+    up.saw_headers(&headers);
     if !up.saw("/communes", raw.as_deref()) {
         return StatusCode::SERVICE_UNAVAILABLE.into_response();
     }
