@@ -53,6 +53,8 @@ pub struct Sources {
     pub mask_errors: bool,
     /// The counters shown on `/metrics`.
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// Parsed GraphQL documents, by query text.
+    pub documents: crate::graphql::Documents,
 }
 
 /// When each source will next try to load.
@@ -175,6 +177,8 @@ impl Sources {
             limits: config.limits,
             mask_errors: config.security.mask_errors,
             metrics: Arc::new(crate::metrics::Metrics::new(config.metrics.max_operations)),
+            // 8 MiB of query text: thousands of distinct operations.
+            documents: crate::graphql::Documents::new(8 << 20),
         })
     }
 

@@ -314,9 +314,13 @@ impl Export {
         if let Some(op) = &self.operation {
             request = request.operation_name(op.clone());
         }
-        request.set_parsed_query(self.plan.document.clone());
-        let executed =
-            crate::graphql::execute(&self.exporter.schema, &self.exporter.sources, request).await;
+        let executed = crate::graphql::execute_document(
+            &self.exporter.schema,
+            &self.exporter.sources,
+            request,
+            Some(&self.plan.document),
+        )
+        .await;
         if executed.request_error {
             return Err(ExportError::Request(executed.response.errors));
         }

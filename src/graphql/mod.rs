@@ -24,6 +24,36 @@ use std::sync::Arc;
 use async_graphql::{Context, EmptyMutation, EmptySubscription, Schema};
 
 pub use loaders::Loaders;
+
+use async_graphql::parser::types::ExecutableDocument;
+
+/// Parsed documents by query text, bounded (by total text size): a document is parsed once however
+/// many requests send it.
+#[derive(Debug)]
+pub struct Documents(moka::sync::Cache<Arc<str>, Arc<ExecutableDocument>>);
+
+impl Documents {
+    /// A cache of at most `bytes` of query text (0: none).
+    pub fn new(bytes: u64) -> Self {
+        Self(
+            moka::sync::Cache::builder()
+                .max_capacity(bytes)
+                .weigher(|query: &Arc<str>, _| u32::try_from(query.len()).unwrap_or(u32::MAX))
+                .build(),
+        )
+    }
+
+    /// The parsed document of `query`, or `None` when it does not parse (execution then reports the
+    /// error with its position).
+    pub fn parse(&self, query: &str) -> Option<Arc<ExecutableDocument>> {
+        if let Some(doc) = self.0.get(query) {
+            return Some(doc);
+        }
+        let doc = Arc::new(async_graphql::parser::parse_query(query).ok()?);
+        self.0.insert(Arc::from(query), Arc::clone(&doc));
+        Some(doc)
+    }
+}
 pub use pagination::ExportPage;
 pub use query::QueryRoot;
 
@@ -77,10 +107,29 @@ pub async fn execute(
     sources: &Arc<Sources>,
     request: async_graphql::Request,
 ) -> Executed {
+    execute_document(schema, sources, request, None).await
+}
+
+/// [`execute`], running `document` instead of the request's text when given (the export's rewritten
+/// document); the limits, argument names and field order still follow the text as sent.
+pub async fn execute_document(
+    schema: &PasserelleSchema,
+    sources: &Arc<Sources>,
+    request: async_graphql::Request,
+    document: Option<&ExecutableDocument>,
+) -> Executed {
     let started = std::time::Instant::now();
     let query = request.query.clone();
     let operation = request.operation_name.clone();
-    let executed = execute_checked(schema, sources, request, &query, operation.as_deref()).await;
+    let executed = execute_checked(
+        schema,
+        sources,
+        request,
+        &query,
+        operation.as_deref(),
+        document,
+    )
+    .await;
     let name = executed.operation.clone();
     let outcome = if executed.request_error {
         crate::metrics::Outcome::Refused
@@ -123,12 +172,14 @@ async fn execute_checked(
     request: async_graphql::Request,
     query: &str,
     operation: Option<&str>,
+    to_run: Option<&ExecutableDocument>,
 ) -> Executed {
     let operation = operation.map(str::to_owned);
     let limits = &sources.limits;
-    // The text is checked before it is parsed; parsed once here (cheap next to execution) for the
-    // other limits, to name bad arguments and to restore the query's order. A document that does not
-    // parse is reported by execution, with its position.
+    // The text is checked before it is parsed; parsed once (and kept in the documents cache: a
+    // portal sends the same few queries again and again) for the other limits, to name bad arguments
+    // and to restore the query's order, and handed to execution, which does not parse it again. A
+    // document that does not parse is reported by execution, with its position.
     let refused = |error| Executed {
         response: async_graphql::Response::from_errors(vec![error]),
         request_error: true,
@@ -136,7 +187,7 @@ async fn execute_checked(
     };
     let document = match limits::check_text(limits, query) {
         Err(error) => return refused(error),
-        Ok(()) => async_graphql::parser::parse_query(query).ok(),
+        Ok(()) => sources.documents.parse(query),
     };
     if let Some(doc) = &document
         && let Err(error) =
@@ -145,7 +196,10 @@ async fn execute_checked(
         return refused(error);
     }
     let log = Arc::new(passerelle_core::freshness::StaleLog::default());
-    let request = request.data(Loaders::new(sources, &log));
+    let mut request = request.data(Loaders::new(sources, &log));
+    if let Some(doc) = to_run.or(document.as_deref()) {
+        request.set_parsed_query(doc.clone());
+    }
     let execution = passerelle_core::freshness::scope(Arc::clone(&log), schema.execute(request));
     let mut response = match tokio::time::timeout(limits.execution_timeout, execution).await {
         Ok(response) => response,
@@ -190,7 +244,7 @@ async fn execute_checked(
             ),
         );
     }
-    let argument_error = errors::finalize(&mut response, document.as_ref());
+    let argument_error = errors::finalize(&mut response, document.as_deref());
     if let Some(doc) = &document {
         order::reorder(&mut response.data, doc, operation.as_deref());
     }

@@ -60,20 +60,39 @@ fn collect<'a>(
 }
 
 fn reorder_value(value: &mut Value, sets: &[&SelectionSet], doc: &ExecutableDocument) {
+    // Only data has fields to order (a document refused by validation, circular fragments included,
+    // has none). The selection is flattened once for a value and all the items of a list.
+    if !matches!(value, Value::Object(_) | Value::List(_)) {
+        return;
+    }
+    let mut fields = Vec::new();
+    collect(sets, doc, &mut fields);
+    apply(value, &fields, doc);
+}
+
+fn apply(value: &mut Value, fields: &[(&str, Vec<&SelectionSet>)], doc: &ExecutableDocument) {
     match value {
-        Value::List(items) => items.iter_mut().for_each(|v| reorder_value(v, sets, doc)),
+        Value::List(items) => items.iter_mut().for_each(|v| apply(v, fields, doc)),
         Value::Object(map) => {
-            let mut fields = Vec::new();
-            collect(sets, doc, &mut fields);
-            let mut rest = std::mem::take(map);
+            let in_order = map.len() == fields.len()
+                && map.keys().zip(fields).all(|(k, (f, _))| k.as_str() == *f);
+            if !in_order {
+                let mut rest = std::mem::take(map);
+                for (key, _) in fields {
+                    if let Some((name, v)) = rest.swap_remove_entry(*key) {
+                        map.insert(name, v);
+                    }
+                }
+                // Anything not selected by name (there should be nothing) keeps its place at the end.
+                map.extend(rest);
+            }
             for (key, subs) in fields {
-                if let Some((name, mut v)) = rest.shift_remove_entry(key) {
-                    reorder_value(&mut v, &subs, doc);
-                    map.insert(name, v);
+                if subs.iter().any(|s| !s.items.is_empty())
+                    && let Some(v) = map.get_mut(*key)
+                {
+                    reorder_value(v, subs, doc);
                 }
             }
-            // Anything not selected by name (there should be nothing) keeps its place at the end.
-            map.extend(rest);
         }
         _ => {}
     }

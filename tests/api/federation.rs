@@ -121,11 +121,7 @@ async fn a_supergraph_through_hive_gateway_joins_passerelle_and_another_subgraph
         String::from_utf8_lossy(&composed.stderr)
     );
 
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = crate::helpers::free_port();
     // A clean environment: no HIVE_*, APOLLO_* or OTEL_* variable can turn on any outside reporting.
     let gateway = Gateway(
         Command::new("node")

@@ -278,3 +278,30 @@ pub fn start_binary(name: &str, config: &str, env: &[(&str, &str)]) -> Binary {
         });
     Binary { child, addr, logs }
 }
+
+/// A port free on 127.0.0.1 now (for a process that binds it itself).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// POSTs `body` as JSON to `url` and reads the JSON answer.
+pub async fn post_json(url: &str, body: &Value) -> Value {
+    reqwest::Client::new()
+        .post(url)
+        .json(body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// GETs `url` and reads the answer as text.
+pub async fn get_text(url: &str) -> String {
+    reqwest::get(url).await.unwrap().text().await.unwrap()
+}

@@ -289,11 +289,7 @@ fn spans(bodies: &[String]) -> Vec<(String, String, String, String)> {
 async fn traces_go_to_the_collector_and_upstreams_receive_the_trace_context() {
     let (geo, up) = start_laposte().await;
     let (collector, bodies) = start_collector().await;
-    let metrics_port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let metrics_port = crate::helpers::free_port();
     let binary = start_binary(
         "traces",
         &format!(
@@ -406,14 +402,7 @@ service_name = "passerelle-test"
     );
 
     // `/metrics` on its own address, not on the API's.
-    let text = client
-        .get(format!("http://127.0.0.1:{metrics_port}/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = crate::helpers::get_text(&format!("http://127.0.0.1:{metrics_port}/metrics")).await;
     let m = parse_metrics(&text);
     // The probe that made the source ready, and the query.
     assert!(value(&m, r#"passerelle_upstream_calls_total{source="geo"}"#) >= 2.0);

@@ -520,11 +520,7 @@ impl Drop for Redis {
 }
 
 pub fn start_redis() -> Redis {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = crate::helpers::free_port();
     let mut redis = Redis {
         child: std::process::Command::new("redis-server")
             .args([
@@ -640,16 +636,11 @@ async fn fifty_actions_with_their_metier_and_organisme_ask_rome_once_per_distinc
         ),
     );
     binary.wait_ready().await;
-    let client = reqwest::Client::new();
-    let body: Value = client
-        .post(format!("http://{}/graphql", binary.addr))
-        .json(&json!({ "query": "{ actionsFormation(first: 50) { edges { node { numero organismeFormateur { raisonSociale } formation { codesRome metiers { codeRome libelle } } } } } }" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body = crate::helpers::post_json(
+        &format!("http://{}/graphql", binary.addr),
+        &json!({ "query": "{ actionsFormation(first: 50) { edges { node { numero organismeFormateur { raisonSociale } formation { codesRome metiers { codeRome libelle } } } } } }" }),
+    )
+    .await;
     assert!(errors(&body).is_empty(), "{body}");
     let edges = body["data"]["actionsFormation"]["edges"]
         .as_array()

@@ -71,7 +71,15 @@ fn push<K: std::hash::Hash + Eq>(map: &mut HashMap<K, Vec<u32>>, key: K, id: u32
 
 /// A sorted set of ids, the union of several sorted lists.
 fn union<'a>(lists: impl Iterator<Item = &'a Vec<u32>>) -> Vec<u32> {
-    let mut all: Vec<u32> = lists.flatten().copied().collect();
+    let lists: Vec<&Vec<u32>> = lists.collect();
+    // Each list is sorted without duplicates (ids are pushed in increasing order, once).
+    if let [only] = lists.as_slice() {
+        return only.to_vec();
+    }
+    let mut all = Vec::with_capacity(lists.iter().map(|l| l.len()).sum());
+    for list in lists {
+        all.extend_from_slice(list);
+    }
     all.sort_unstable();
     all.dedup();
     all
