@@ -69,6 +69,7 @@ PASSERELLE_SOURCES__ONISEP__MODE=snapshot \
 PASSERELLE_SOURCES__ONISEP__PATH="$DATA/onisep/ideo-metiers_onisep.xml.xml" \
   start_gateway "$PORT" "$FILE"
 PIDS+=("$SERVER")
+trap cleanup EXIT  # start_gateway set its own trap
 json_body bench/metier-page.graphql '{"codeRome": "M1805", "codeInsee": "69123"}' > "$WORK/page-body.json"
 for _ in 1 2 3; do
   curl -sf "http://127.0.0.1:$PORT/graphql" -H 'content-type: application/json' -d @"$WORK/page-body.json" > "$WORK/page.json"

@@ -55,6 +55,8 @@ pub struct Sources {
     pub metrics: Arc<crate::metrics::Metrics>,
     /// Parsed GraphQL documents, by query text.
     pub documents: crate::graphql::Documents,
+    /// Introspection allowed (`[security] introspection`): without it, `_service { sdl }` is refused too.
+    pub introspection: bool,
 }
 
 /// When each source will next try to load.
@@ -177,8 +179,9 @@ impl Sources {
             limits: config.limits,
             mask_errors: config.security.mask_errors,
             metrics: Arc::new(crate::metrics::Metrics::new(config.metrics.max_operations)),
-            // 8 MiB of query text: thousands of distinct operations.
-            documents: crate::graphql::Documents::new(8 << 20),
+            // 64 MiB weighed (1 MiB of query text): hundreds of distinct operations.
+            documents: crate::graphql::Documents::new(64 << 20),
+            introspection: config.security.introspection,
         })
     }
 

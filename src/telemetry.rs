@@ -10,7 +10,7 @@ use tracing_subscriber::util::SubscriberInitExt as _;
 use tracing_subscriber::{EnvFilter, Layer, Registry};
 
 /// `[telemetry]`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct TelemetryConfig {
     /// `text` (default) or `json` (one JSON object per line, for log collectors).
@@ -24,6 +24,25 @@ pub struct TelemetryConfig {
     pub service_name: String,
     /// Share of new traces kept, 0 to 1; a request with a sampled `traceparent` is always kept. Default 1.
     pub sample_ratio: f64,
+}
+
+impl std::fmt::Debug for TelemetryConfig {
+    /// The endpoint without credentials (`https://user:token@…` stays out of `check-config` and logs).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TelemetryConfig")
+            .field("log_format", &self.log_format)
+            .field(
+                "otlp_endpoint",
+                &self
+                    .otlp_endpoint
+                    .as_deref()
+                    .map(passerelle_core::error::redact_url),
+            )
+            .field("otlp_protocol", &self.otlp_protocol)
+            .field("service_name", &self.service_name)
+            .field("sample_ratio", &self.sample_ratio)
+            .finish()
+    }
 }
 
 impl Default for TelemetryConfig {

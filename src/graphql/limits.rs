@@ -130,7 +130,13 @@ struct Walk<'a> {
 
 impl Walk<'_> {
     fn first(&self, field: &async_graphql::parser::types::Field) -> u64 {
-        let Some((_, value)) = field.arguments.iter().find(|(n, _)| n.node == "first") else {
+        // Apollo Federation's `_entities` answers one object per representation.
+        let size_of = if field.name.node == "_entities" {
+            "representations"
+        } else {
+            "first"
+        };
+        let Some((_, value)) = field.arguments.iter().find(|(n, _)| n.node == size_of) else {
             return 1;
         };
         let value = match &value.node {
@@ -139,6 +145,7 @@ impl Walk<'_> {
         };
         match value {
             Some(Value::Number(n)) => n.as_u64().unwrap_or(1).max(1),
+            Some(Value::List(items)) => (items.len() as u64).max(1),
             _ => 1,
         }
     }

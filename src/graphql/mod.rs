@@ -27,31 +27,40 @@ pub use loaders::Loaders;
 
 use async_graphql::parser::types::ExecutableDocument;
 
-/// Parsed documents by query text, bounded (by total text size): a document is parsed once however
-/// many requests send it.
+/// Parsed documents by query text, bounded: a document is parsed once however many requests send it.
+/// Only documents within the limits are kept, each weighed at 64 times its text (a parsed document
+/// takes tens of times the room of its text).
 #[derive(Debug)]
 pub struct Documents(moka::sync::Cache<Arc<str>, Arc<ExecutableDocument>>);
 
 impl Documents {
-    /// A cache of at most `bytes` of query text (0: none).
+    /// A cache of at most `bytes` (weighed as above; 0: none).
     pub fn new(bytes: u64) -> Self {
         Self(
             moka::sync::Cache::builder()
                 .max_capacity(bytes)
-                .weigher(|query: &Arc<str>, _| u32::try_from(query.len()).unwrap_or(u32::MAX))
+                .weigher(|query: &Arc<str>, _| {
+                    u32::try_from(query.len().saturating_mul(64)).unwrap_or(u32::MAX)
+                })
                 .build(),
         )
     }
 
-    /// The parsed document of `query`, or `None` when it does not parse (execution then reports the
-    /// error with its position).
-    pub fn parse(&self, query: &str) -> Option<Arc<ExecutableDocument>> {
+    /// The parsed document of `query` (kept or parsed now), and whether it was kept already; `None`
+    /// when it does not parse (execution then reports the error with its position).
+    pub fn parse(&self, query: &str) -> Option<(Arc<ExecutableDocument>, bool)> {
         if let Some(doc) = self.0.get(query) {
-            return Some(doc);
+            return Some((doc, true));
         }
-        let doc = Arc::new(async_graphql::parser::parse_query(query).ok()?);
-        self.0.insert(Arc::from(query), Arc::clone(&doc));
-        Some(doc)
+        Some((
+            Arc::new(async_graphql::parser::parse_query(query).ok()?),
+            false,
+        ))
+    }
+
+    /// Keeps a document that passed the limits.
+    pub fn keep(&self, query: &str, doc: &Arc<ExecutableDocument>) {
+        self.0.insert(Arc::from(query), Arc::clone(doc));
     }
 }
 pub use pagination::ExportPage;
@@ -147,6 +156,35 @@ pub async fn execute_document(
     executed
 }
 
+/// Whether an operation of `doc` asks for Apollo Federation's `_service` (the whole SDL) at its root.
+fn selects_service(doc: &ExecutableDocument) -> bool {
+    use async_graphql::parser::types::Selection;
+    // Each fragment is followed once (circular fragments are refused later, by validation).
+    fn within<'a>(
+        set: &'a async_graphql::parser::types::SelectionSet,
+        doc: &'a ExecutableDocument,
+        seen: &mut Vec<&'a str>,
+    ) -> bool {
+        set.items.iter().any(|item| match &item.node {
+            Selection::Field(f) => f.node.name.node == "_service",
+            Selection::InlineFragment(frag) => within(&frag.node.selection_set.node, doc, seen),
+            Selection::FragmentSpread(spread) => {
+                let name = spread.node.fragment_name.node.as_str();
+                if seen.contains(&name) {
+                    return false;
+                }
+                seen.push(name);
+                doc.fragments
+                    .get(&spread.node.fragment_name.node)
+                    .is_some_and(|frag| within(&frag.node.selection_set.node, doc, seen))
+            }
+        })
+    }
+    doc.operations
+        .iter()
+        .any(|(_, op)| within(&op.node.selection_set.node, doc, &mut Vec::new()))
+}
+
 /// The name of the operation `requested` (or the only one) of a parsed document.
 fn operation_name(
     doc: &async_graphql::parser::types::ExecutableDocument,
@@ -189,12 +227,27 @@ async fn execute_checked(
         Err(error) => return refused(error),
         Ok(()) => sources.documents.parse(query),
     };
-    if let Some(doc) = &document
-        && let Err(error) =
-            limits::check_document(limits, doc, operation.as_deref(), &request.variables)
-    {
-        return refused(error);
-    }
+    let document = match document {
+        Some((doc, kept)) => {
+            if let Err(error) =
+                limits::check_document(limits, &doc, operation.as_deref(), &request.variables)
+            {
+                return refused(error);
+            }
+            if !sources.introspection && selects_service(&doc) {
+                return refused(errors::request_error(
+                    "INTROSPECTION_DISABLED",
+                    "introspection désactivée : _service { sdl } n'est pas servi ([security] introspection = false)",
+                    |_| {},
+                ));
+            }
+            if !kept {
+                sources.documents.keep(query, &doc);
+            }
+            Some(doc)
+        }
+        None => None,
+    };
     let log = Arc::new(passerelle_core::freshness::StaleLog::default());
     let mut request = request.data(Loaders::new(sources, &log));
     if let Some(doc) = to_run.or(document.as_deref()) {

@@ -171,7 +171,14 @@ async fn batch(
     operations: Vec<serde_json::Value>,
 ) -> Response {
     let max = state.sources.limits.max_batch;
-    if operations.is_empty() || operations.len() > max {
+    if operations.is_empty() {
+        return unreadable(
+            headers,
+            StatusCode::BAD_REQUEST,
+            "tableau d'opérations vide : envoyez au moins une opération".into(),
+        );
+    }
+    if operations.len() > max {
         let what = if max == 0 {
             "opérations groupées dans un tableau (désactivées : une opération par requête)"
         } else {

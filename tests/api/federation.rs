@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use async_graphql::{EmptyMutation, EmptySubscription, Object, Schema};
 use serde_json::{Value, json};
 
-use crate::helpers::spawn_app;
+use crate::helpers::{errors, spawn_app};
 
 /// The second subgraph's `CodeRome`: the same scalar as passerelle's, so that the key composes.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -217,6 +217,21 @@ async fn a_supergraph_through_hive_gateway_joins_passerelle_and_another_subgraph
     );
     assert_eq!(entities[2], Value::Null, "an unknown code is null");
     assert_eq!(entities[3]["id"], "MET.503");
+    // Each representation counts in the complexity: 2 000 métiers × 100 appellations is past 100 000.
+    let many: Vec<Value> = (0..2000)
+        .map(|i| json!({ "__typename": "Metier", "codeRome": format!("M{:04}", 1000 + i % 900) }))
+        .collect();
+    let (_, body) = app
+        .query(
+            "query ($r: [_Any!]!) { _entities(representations: $r) { ... on Metier { libelle appellations(first: 100) { libelle } } } }",
+            json!({ "r": many }),
+        )
+        .await;
+    assert_eq!(
+        errors(&body)[0]["extensions"]["limite"],
+        "limits.max_complexity",
+        "{body}"
+    );
     drop(gateway);
     let _ = std::fs::remove_file(supergraph);
     eprintln!(

@@ -73,6 +73,8 @@ async fn graphiql_runs_the_example_query_in_a_real_browser() {
         "requests left 127.0.0.1: {report:#}"
     );
     assert_eq!(report["pageErrors"], serde_json::json!([]), "{report:#}");
+    // A Content-Security-Policy violation (a script or style from elsewhere) is a console error.
+    assert_eq!(report["consoleErrors"], serde_json::json!([]), "{report:#}");
     assert!(report.get("error").is_none(), "{report:#}\n{stderr}");
     assert!(output.status.success(), "{report:#}\n{stderr}");
     let requests: Vec<&str> = report["requests"]

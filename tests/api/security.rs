@@ -37,6 +37,19 @@ async fn the_production_profile_hides_what_it_should() {
     );
     assert!(body["data"]["__type"].is_null(), "{body}");
     assert!(!body.to_string().contains("codeRome"));
+    // Apollo Federation's `_service { sdl }` would give the whole schema: refused too.
+    let (_, body) = app
+        .query(
+            "query S { ...F } fragment F on Query { _service { sdl } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        errors(&body)[0]["extensions"]["code"],
+        "INTROSPECTION_DISABLED",
+        "{body}"
+    );
+    assert!(!body.to_string().contains("codeRome"), "{body}");
 
     let (_, body) = app
         .query("{ metierz(codeRome: \"M1805\") { libelle } }", json!({}))
