@@ -24,7 +24,14 @@ pub struct TelemetryConfig {
     pub service_name: String,
     /// Share of new traces kept, 0 to 1; a request with a sampled `traceparent` is always kept. Default 1.
     pub sample_ratio: f64,
+    /// Continues the trace of an incoming `traceparent` (default `true`). `false` for a public API:
+    /// every request then starts its own trace, sampled by `sample_ratio` alone, and no caller's
+    /// trace id goes on to the upstreams.
+    pub follow_traceparent: bool,
 }
+
+/// `[telemetry] follow_traceparent`, set once by [`init`].
+static FOLLOW_TRACEPARENT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(true);
 
 impl std::fmt::Debug for TelemetryConfig {
     /// The endpoint without credentials (`https://user:token@…` stays out of `check-config` and logs).
@@ -41,6 +48,7 @@ impl std::fmt::Debug for TelemetryConfig {
             .field("otlp_protocol", &self.otlp_protocol)
             .field("service_name", &self.service_name)
             .field("sample_ratio", &self.sample_ratio)
+            .field("follow_traceparent", &self.follow_traceparent)
             .finish()
     }
 }
@@ -53,6 +61,7 @@ impl Default for TelemetryConfig {
             otlp_protocol: OtlpProtocol::Protobuf,
             service_name: "passerelle".into(),
             sample_ratio: 1.0,
+            follow_traceparent: true,
         }
     }
 }
@@ -127,6 +136,10 @@ impl Drop for Telemetry {
 /// Installs the global subscriber: the log filter (`RUST_LOG`, default `info`), the log format, and
 /// the OTLP exporter when configured. Logs go to stderr when `to_stderr` (an export writes on stdout).
 pub fn init(config: &TelemetryConfig, to_stderr: bool) -> anyhow::Result<Telemetry> {
+    FOLLOW_TRACEPARENT.store(
+        config.follow_traceparent,
+        std::sync::atomic::Ordering::Relaxed,
+    );
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,tower_http=info".into());
     let terminal = if to_stderr {
@@ -214,7 +227,8 @@ pub fn init(config: &TelemetryConfig, to_stderr: bool) -> anyhow::Result<Telemet
     Ok(telemetry)
 }
 
-/// The span of one GraphQL request over HTTP, child of the caller's `traceparent` when it has one.
+/// The span of one GraphQL request over HTTP, child of the caller's `traceparent` when it has one
+/// (and `follow_traceparent` is on).
 pub fn request_span(headers: &axum::http::HeaderMap, operation: Option<&str>) -> tracing::Span {
     use tracing_opentelemetry::OpenTelemetrySpanExt as _;
 
@@ -233,7 +247,10 @@ pub fn request_span(headers: &axum::http::HeaderMap, operation: Option<&str>) ->
         otel.status_code = tracing::field::Empty,
         graphql.operation.name = operation.unwrap_or(""),
     );
-    let parent = opentelemetry::global::get_text_map_propagator(|p| p.extract(&Extract(headers)));
-    let _ = span.set_parent(parent);
+    if FOLLOW_TRACEPARENT.load(std::sync::atomic::Ordering::Relaxed) {
+        let parent =
+            opentelemetry::global::get_text_map_propagator(|p| p.extract(&Extract(headers)));
+        let _ = span.set_parent(parent);
+    }
     span
 }

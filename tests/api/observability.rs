@@ -423,3 +423,52 @@ service_name = "passerelle-test"
     assert_eq!(parsed["level"], "INFO");
     assert!(parsed["timestamp"].is_string());
 }
+
+/// With `follow_traceparent = false` (a public API), a caller's trace id never goes upstream: the
+/// request starts its own trace.
+#[tokio::test]
+async fn an_incoming_traceparent_can_be_ignored() {
+    let (geo, up) = start_laposte().await;
+    let (collector, _bodies) = start_collector().await;
+    let binary = start_binary(
+        "traces-ignored",
+        &format!(
+            r#"[server]
+listen = "127.0.0.1:0"
+today = "2026-01-15"
+
+[sources.geo]
+mode = "http"
+url = "http://{geo}/"
+
+[sources.geo.http]
+rate_limit = 1000
+
+[telemetry]
+otlp_endpoint = "{collector}"
+otlp_protocol = "http/json"
+follow_traceparent = false
+"#
+        ),
+        &[],
+    );
+    binary.wait_ready().await;
+    let caller = "4bf92f3577b34da6a3ce929d0e0e4736";
+    let body: Value = reqwest::Client::new()
+        .post(format!("http://{}/graphql", binary.addr))
+        .header("traceparent", format!("00-{caller}-00f067aa0ba902b7-01"))
+        .json(&json!({ "query": r#"{ commune(codeInsee: "69123") { nom } }"# }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(body["data"]["commune"]["nom"].is_string(), "{body}");
+    let seen = up.traceparents.lock().unwrap().clone();
+    assert!(
+        seen.len() >= 2,
+        "the probe and the query carry a trace context: {seen:?}"
+    );
+    assert!(seen.iter().all(|t| !t.contains(caller)), "{seen:?}");
+}
