@@ -285,13 +285,17 @@ fn spans(bodies: &[String]) -> Vec<(String, String, String, String)> {
     out
 }
 
-#[tokio::test]
-async fn traces_go_to_the_collector_and_upstreams_receive_the_trace_context() {
-    let (geo, up) = start_laposte().await;
-    let (collector, bodies) = start_collector().await;
-    let metrics_port = crate::helpers::free_port();
-    let binary = start_binary(
-        "traces",
+/// The real binary with the communes asked live from `geo` and traces sent to `collector` (OTLP/JSON,
+/// exported every 100 ms); `extra` TOML is added to `[telemetry]`, `sections` after it.
+fn traced_binary(
+    name: &str,
+    geo: std::net::SocketAddr,
+    collector: &str,
+    extra: &str,
+    sections: &str,
+) -> crate::helpers::Binary {
+    start_binary(
+        name,
         &format!(
             r#"[server]
 listen = "127.0.0.1:0"
@@ -304,33 +308,50 @@ url = "http://{geo}/"
 [sources.geo.http]
 rate_limit = 1000
 
-[metrics]
-listen = "127.0.0.1:{metrics_port}"
-
 [telemetry]
-log_format = "json"
 otlp_endpoint = "{collector}"
 otlp_protocol = "http/json"
-service_name = "passerelle-test"
+{extra}
+
+{sections}
 "#
         ),
         &[("OTEL_BSP_SCHEDULE_DELAY", "100")],
+    )
+}
+
+/// Asks Lyon's name with the caller's `traceparent` (trace `trace_id`, span `span_id`).
+async fn lyon_with_traceparent(binary: &crate::helpers::Binary, trace_id: &str, span_id: &str) {
+    let body = reqwest::Client::new()
+        .post(format!("http://{}/graphql", binary.addr))
+        .header("traceparent", format!("00-{trace_id}-{span_id}-01"))
+        .json(&json!({ "query": r#"query Lyon { commune(codeInsee: "69123") { nom } }"# }))
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert!(body["data"]["commune"]["nom"].is_string(), "{body}");
+}
+
+#[tokio::test]
+async fn traces_go_to_the_collector_and_upstreams_receive_the_trace_context() {
+    let (geo, up) = start_laposte().await;
+    let (collector, bodies) = start_collector().await;
+    let metrics_port = crate::helpers::free_port();
+    let binary = traced_binary(
+        "traces",
+        geo,
+        &collector,
+        "log_format = \"json\"\nservice_name = \"passerelle-test\"",
+        &format!("[metrics]\nlisten = \"127.0.0.1:{metrics_port}\""),
     );
     binary.wait_ready().await;
     let client = reqwest::Client::new();
     let trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
     let caller_span = "00f067aa0ba902b7";
-    let body: Value = client
-        .post(format!("http://{}/graphql", binary.addr))
-        .header("traceparent", format!("00-{trace_id}-{caller_span}-01"))
-        .json(&json!({ "query": r#"query Lyon { commune(codeInsee: "69123") { nom } }"# }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert!(body["data"]["commune"]["nom"].is_string(), "{body}");
+    lyon_with_traceparent(&binary, trace_id, caller_span).await;
 
     // The upstream got the caller's trace, with the upstream call's span as parent (the health
     // probes of the source, outside any request, start traces of their own).
@@ -430,41 +451,16 @@ service_name = "passerelle-test"
 async fn an_incoming_traceparent_can_be_ignored() {
     let (geo, up) = start_laposte().await;
     let (collector, _bodies) = start_collector().await;
-    let binary = start_binary(
+    let binary = traced_binary(
         "traces-ignored",
-        &format!(
-            r#"[server]
-listen = "127.0.0.1:0"
-today = "2026-01-15"
-
-[sources.geo]
-mode = "http"
-url = "http://{geo}/"
-
-[sources.geo.http]
-rate_limit = 1000
-
-[telemetry]
-otlp_endpoint = "{collector}"
-otlp_protocol = "http/json"
-follow_traceparent = false
-"#
-        ),
-        &[],
+        geo,
+        &collector,
+        "follow_traceparent = false",
+        "",
     );
     binary.wait_ready().await;
     let caller = "4bf92f3577b34da6a3ce929d0e0e4736";
-    let body: Value = reqwest::Client::new()
-        .post(format!("http://{}/graphql", binary.addr))
-        .header("traceparent", format!("00-{caller}-00f067aa0ba902b7-01"))
-        .json(&json!({ "query": r#"{ commune(codeInsee: "69123") { nom } }"# }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert!(body["data"]["commune"]["nom"].is_string(), "{body}");
+    lyon_with_traceparent(&binary, caller, "00f067aa0ba902b7").await;
     let seen = up.traceparents.lock().unwrap().clone();
     assert!(
         seen.len() >= 2,

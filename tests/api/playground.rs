@@ -193,15 +193,7 @@ async fn graphiql_files_are_compressed_and_cached() {
 #[tokio::test]
 async fn the_minimal_page_runs_a_query_in_a_real_browser() {
     let app = spawn_app().await;
-    let html = app
-        .client
-        .get(format!("{}/playground/simple", app.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = crate::helpers::get_text(&format!("{}/playground/simple", app.base)).await;
     no_outside_reference(&html);
     assert!(
         !html.contains("n'est pas intégré"),
@@ -247,15 +239,7 @@ async fn the_minimal_page_runs_a_query_in_a_real_browser() {
 #[tokio::test]
 async fn every_playground_example_runs_without_error() {
     let app = spawn_app().await;
-    let html = app
-        .client
-        .get(format!("{}/playground/examples.js", app.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = crate::helpers::get_text(&format!("{}/playground/examples.js", app.base)).await;
     let block = html
         .split("window.PASSERELLE_EXAMPLES = {")
         .nth(1)
