@@ -48,7 +48,7 @@ impl Application {
         let schema = graphql::build_schema_with(Arc::clone(&sources), &config.security);
         let exporter =
             crate::export::Exporter::new(schema.clone(), Arc::clone(&sources), config.export);
-        let state = http::AppState {
+        let state = http::AppState::new(http::Shared {
             schema,
             exporter,
             sources: Arc::clone(&sources),
@@ -71,7 +71,7 @@ impl Application {
                 }
             })?,
             metrics_here: config.metrics.enabled && config.metrics.listen.is_none(),
-        };
+        });
         let metrics = match config.metrics.listen {
             Some(addr) if config.metrics.enabled => {
                 let bind = |source| StartError::Bind { addr, source };

@@ -18,9 +18,27 @@ use tower_http::trace::TraceLayer;
 use crate::graphql::PasserelleSchema;
 use crate::sources::Sources;
 
-/// What every handler shares.
-#[derive(Clone)]
-pub struct AppState {
+/// What every handler shares: one pointer, since every layer and handler clones it per request.
+#[derive(Clone, Debug)]
+pub struct AppState(Arc<Shared>);
+
+impl AppState {
+    /// The state of these parts.
+    pub fn new(shared: Shared) -> Self {
+        Self(Arc::new(shared))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// The parts of [`AppState`].
+pub struct Shared {
     /// The schema.
     pub schema: PasserelleSchema,
     /// The sources.
@@ -41,7 +59,7 @@ pub struct AppState {
     pub metrics_here: bool,
 }
 
-impl std::fmt::Debug for AppState {
+impl std::fmt::Debug for Shared {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AppState")
             .field("sources", &self.sources)

@@ -118,19 +118,23 @@ impl IntercarifApi {
 
     /// Reads answers into indexed offers.
     fn read(&self, files: Vec<(String, Vec<u8>)>) -> Result<OffreData, AdapterError> {
-        let files = RawFiles::new(files.into_iter().map(|(n, b)| (n, Cow::Owned(b))).collect());
+        let (files, ctx) = self.answers(files);
+        OffreData::read(&files, &ctx)
+    }
+
+    /// The answers as files to read (one empty document when there is none), and their context.
+    fn answers(&self, files: Vec<(String, Vec<u8>)>) -> (RawFiles, LoadContext) {
+        let files = if files.is_empty() {
+            RawFiles::new(vec![("vide.xml".into(), Cow::Borrowed(EMPTY))])
+        } else {
+            RawFiles::new(files.into_iter().map(|(n, b)| (n, Cow::Owned(b))).collect())
+        };
         let ctx = LoadContext {
             descriptor: DESCRIPTOR,
             fetched_at: self.clock.now(),
             geocoder: None,
         };
-        if files.names().next().is_none() {
-            return OffreData::read(
-                &RawFiles::new(vec![("vide.xml".into(), Cow::Borrowed(EMPTY))]),
-                &ctx,
-            );
-        }
-        OffreData::read(&files, &ctx)
+        (files, ctx)
     }
 
     /// Actions by number: one question per distinct number, concurrently.
@@ -150,13 +154,11 @@ impl IntercarifApi {
         }))
         .await;
         self.health.record(self.clock.now(), &answers);
-        let data = self.read(answers?.into_iter().flatten().collect())?;
+        let (files, ctx) = self.answers(answers?.into_iter().flatten().collect());
+        let mut actions = OffreData::parse(&files, &ctx)?.actions;
         Ok(distinct
             .into_iter()
-            .filter_map(|n| {
-                use passerelle_core::snapshot::Indexed;
-                data.get(n).map(|a| (n.clone(), a))
-            })
+            .filter_map(|n| actions.remove(n.as_str()).map(|a| (n.clone(), a)))
             .collect())
     }
 

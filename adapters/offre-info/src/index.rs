@@ -57,6 +57,9 @@ pub(crate) struct OffreIndex {
     by_certif_info: HashMap<CodeCertifInfo, Vec<u32>>,
     by_departement: HashMap<String, Vec<u32>>,
     tree: RTree<Point>,
+    /// For each ROME code with more than [`SCAN_BELOW`] actions, an R*-tree of those actions alone:
+    /// a métier around a place is one ball query among its own actions, not among all actions.
+    rome_trees: HashMap<CodeRome, RTree<Point>>,
     /// Titles (primary) and objectives (secondary); `labels[i]` is the formation of entry `i`.
     words: SearchIndex,
     labels: Vec<String>,
@@ -128,6 +131,18 @@ impl OffreIndex {
             ix.actions.push(a);
         }
         ix.tree = RTree::bulk_load(points);
+        for (code, ids) in &ix.by_rome {
+            if ids.len() > SCAN_BELOW {
+                let points = ids
+                    .iter()
+                    .filter_map(|&id| {
+                        let p = ix.actions[id as usize].position()?;
+                        Some(Point::new(cartesian(&p), id))
+                    })
+                    .collect();
+                ix.rome_trees.insert(code.clone(), RTree::bulk_load(points));
+            }
+        }
         let mut entries = Vec::new();
         let mut numbers: Vec<&String> = ix.formations.keys().collect();
         numbers.sort();
@@ -269,6 +284,23 @@ impl OffreIndex {
             })
     }
 
+    /// Whether the actions of `code` have an R*-tree of their own.
+    #[cfg(test)]
+    pub fn has_rome_tree(&self, code: &CodeRome) -> bool {
+        self.rome_trees.contains_key(code)
+    }
+
+    /// How many actions a search by these ROME codes checks one by one (the codes without a tree
+    /// of their own).
+    fn rome_scan(&self, codes: &[CodeRome]) -> usize {
+        codes
+            .iter()
+            .filter(|c| !self.rome_trees.contains_key(*c))
+            .filter_map(|c| self.by_rome.get(c))
+            .map(Vec::len)
+            .sum()
+    }
+
     /// The actions matching `filter`, in the documented order, paged.
     pub fn search(
         &self,
@@ -307,24 +339,35 @@ impl OffreIndex {
                         .distance_km(&autour.centre);
                     (d <= autour.rayon_km).then_some((d, id))
                 };
-                // A selective code criterion is cheaper to scan than the tree's ball.
-                let mut near: Vec<(f64, u32)> = match &candidates {
-                    Some(c) if c.len() <= SCAN_BELOW => c
-                        .iter()
-                        .copied()
-                        .filter(|&id| matches(id))
-                        .filter_map(within)
-                        .collect(),
-                    _ => {
-                        let reach = chord(autour.rayon_km);
-                        self.tree
-                            .locate_within_distance(cartesian(&autour.centre), reach * reach)
-                            .map(|p| p.data)
-                            .filter(|&id| matches(id))
-                            .filter_map(within)
-                            .collect()
-                    }
+                let reach = chord(autour.rayon_km);
+                let ball = |tree: &RTree<Point>| {
+                    tree.locate_within_distance(cartesian(&autour.centre), reach * reach)
+                        .map(|p| p.data)
+                        .collect::<Vec<u32>>()
                 };
+                // A selective code criterion is cheaper to scan than the tree's ball; métiers
+                // with many actions have a ball of their own.
+                let ids: Vec<u32> = match (&candidates, &filter.codes_rome) {
+                    (Some(c), _) if c.len() <= SCAN_BELOW => c.clone(),
+                    (_, Some(codes)) if self.rome_scan(codes) <= SCAN_BELOW => {
+                        let mut ids = Vec::new();
+                        for code in codes {
+                            match self.rome_trees.get(code) {
+                                Some(tree) => ids.extend(ball(tree)),
+                                None => ids.extend(self.by_rome.get(code).into_iter().flatten()),
+                            }
+                        }
+                        ids.sort_unstable();
+                        ids.dedup();
+                        ids
+                    }
+                    _ => ball(&self.tree),
+                };
+                let mut near: Vec<(f64, u32)> = ids
+                    .into_iter()
+                    .filter(|&id| matches(id))
+                    .filter_map(within)
+                    .collect();
                 // Only the requested page needs ordering: the rest only counts.
                 let total = near.len();
                 let order =

@@ -64,6 +64,13 @@ pub static SAMPLE: &[EmbeddedFile] = &[EmbeddedFile {
 /// `[sources.offre-info]`.
 pub type OffreInfoConfig = SourceConfig;
 
+/// The actions read from LHEO documents, before indexing.
+pub(crate) struct Parsed {
+    pub(crate) actions: BTreeMap<String, Arc<ActionFormation>>,
+    versions: Vec<&'static str>,
+    anomalies: Vec<Anomaly>,
+}
+
 /// The offers held in memory.
 #[derive(Debug)]
 pub struct OffreData {
@@ -77,6 +84,35 @@ pub struct OffreData {
 impl OffreData {
     /// Reads LHEO documents (offers or Intercarif search answers) into indexed offers.
     pub(crate) fn read(files: &RawFiles, ctx: &LoadContext) -> Result<Self, AdapterError> {
+        let parsed = Self::parse(files, ctx)?;
+        let mut versions = parsed.versions;
+        let actions = parsed.actions;
+        versions.sort_unstable();
+        versions.dedup();
+        let mut formations: BTreeMap<&str, &[CodeRome]> = BTreeMap::new();
+        for a in actions.values() {
+            formations.insert(&a.formation.numero, &a.formation.codes_rome);
+        }
+        let mut counts: BTreeMap<&CodeRome, usize> = BTreeMap::new();
+        for code in formations.values().flat_map(|codes| codes.iter()) {
+            *counts.entry(code).or_default() += 1;
+        }
+        let cited = counts.into_iter().map(|(c, n)| (c.clone(), n)).collect();
+        Ok(Self {
+            index: index::OffreIndex::new(actions),
+            lheo_version: if versions.len() == 1 {
+                versions[0]
+            } else {
+                "2.2 et 2.3"
+            },
+            anomalies: parsed.anomalies,
+            cited,
+        })
+    }
+
+    /// The actions of LHEO documents by number, without the indexes a search needs (a live
+    /// lookup by number only reads its answers).
+    pub(crate) fn parse(files: &RawFiles, ctx: &LoadContext) -> Result<Parsed, AdapterError> {
         let mut report_anomalies = Anomalies::default();
         let mut actions: BTreeMap<String, Arc<ActionFormation>> = BTreeMap::new();
         let mut versions = Vec::new();
@@ -127,26 +163,10 @@ impl OffreData {
                 "un fichier LHEO est attendu",
             ));
         }
-        versions.sort_unstable();
-        versions.dedup();
-        let mut formations: BTreeMap<&str, &[CodeRome]> = BTreeMap::new();
-        for a in actions.values() {
-            formations.insert(&a.formation.numero, &a.formation.codes_rome);
-        }
-        let mut counts: BTreeMap<&CodeRome, usize> = BTreeMap::new();
-        for code in formations.values().flat_map(|codes| codes.iter()) {
-            *counts.entry(code).or_default() += 1;
-        }
-        let cited = counts.into_iter().map(|(c, n)| (c.clone(), n)).collect();
-        Ok(Self {
-            index: index::OffreIndex::new(actions),
-            lheo_version: if versions.len() == 1 {
-                versions[0]
-            } else {
-                "2.2 et 2.3"
-            },
+        Ok(Parsed {
+            actions,
+            versions,
             anomalies: report_anomalies.into_vec(),
-            cited,
         })
     }
 

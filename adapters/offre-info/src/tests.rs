@@ -489,3 +489,85 @@ async fn actions_without_a_position_are_placed_at_their_commune_centre() {
     );
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// A métier with more actions than a scan takes gets its own R*-tree: the search around a place
+/// through it (alone or with a smaller métier) finds exactly what checking every action finds, in
+/// the same order.
+#[tokio::test]
+async fn a_metier_with_many_actions_is_searched_around_a_place_like_any_other() {
+    let adapter = sample().await;
+    let model = adapter
+        .fetch(&["84_A7001-01".to_owned()])
+        .await
+        .unwrap()
+        .remove("84_A7001-01")
+        .unwrap();
+    let code = |c: &str| CodeRome::parse(c).unwrap();
+    let formation = |numero: &str, codes: &[&str]| {
+        let mut f = (*model.formation).clone();
+        f.numero = numero.to_owned();
+        f.codes_rome = codes.iter().map(|c| code(c)).collect();
+        Arc::new(f)
+    };
+    let shapes = [
+        formation("F-DEV", &["M1805"]),
+        formation("F-MIX", &["M1805", "M1801"]),
+        formation("F-RARE", &["M1801"]),
+        formation("F-AUTRE", &["K2111"]),
+    ];
+    let mut rng = generator::Rng::new(7);
+    let mut actions = BTreeMap::new();
+    for i in 0..9000 {
+        let mut a = (*model).clone();
+        a.numero = format!("N{i:05}");
+        // Mostly M1805 (beyond the scan threshold), a few M1801, some of no interest.
+        a.formation = Arc::clone(&shapes[[0, 0, 0, 1, 2, 3][rng.below(6)]]);
+        let lieu = a.lieu.as_mut().unwrap();
+        lieu.position = Some(
+            GeoPoint::new(
+                44.5 + rng.below(25_000) as f64 / 10_000.0,
+                3.5 + rng.below(25_000) as f64 / 10_000.0,
+            )
+            .unwrap(),
+        );
+        actions.insert(a.numero.clone(), Arc::new(a));
+    }
+    let all: Vec<Arc<ActionFormation>> = actions.values().cloned().collect();
+    let ix = index::OffreIndex::new(actions);
+    assert!(ix.has_rome_tree(&code("M1805")) && !ix.has_rome_tree(&code("M1801")));
+    for (codes, rayon_km, offset) in [
+        (vec!["M1805"], 30.0, 0),
+        (vec!["M1805"], 80.0, 40),
+        (vec!["M1801", "M1805"], 25.0, 3),
+        (vec!["M1801"], 60.0, 0),
+    ] {
+        let codes: Vec<CodeRome> = codes.into_iter().map(code).collect();
+        let filter = OffreFilter {
+            codes_rome: Some(codes.clone()),
+            autour: Some(Autour {
+                centre: lyon(),
+                rayon_km,
+            }),
+            ..OffreFilter::default()
+        };
+        let page = ix.search(&filter, PageRequest { offset, limit: 10 });
+        let mut expected: Vec<(f64, &str)> = all
+            .iter()
+            .filter(|a| a.formation.codes_rome.iter().any(|c| codes.contains(c)))
+            .filter_map(|a| {
+                let d = a.position()?.distance_km(&lyon());
+                (d <= rayon_km).then_some((d, a.numero.as_str()))
+            })
+            .collect();
+        expected.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(b.1)));
+        assert!(
+            expected.len() > offset + 10,
+            "{codes:?} {rayon_km}: {}",
+            expected.len()
+        );
+        assert_eq!(page.total, expected.len(), "{codes:?} {rayon_km}");
+        let got: Vec<&str> = page.hits.iter().map(|h| h.record.numero.as_str()).collect();
+        let want: Vec<&str> = expected[offset..offset + 10].iter().map(|e| e.1).collect();
+        assert_eq!(got, want, "{codes:?} {rayon_km}");
+    }
+}

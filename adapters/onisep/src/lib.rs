@@ -192,7 +192,7 @@ impl OnisepData {
             .filter(|f| accepts(f))
             .cloned()
             .collect();
-        hits.sort_by_cached_key(|f| (fold(&f.libelle), f.id.clone()));
+        hits.sort_by_key(|f| self.rang.get(&f.id).copied());
         hits
     }
 }

@@ -40,6 +40,8 @@ pub(crate) mod problems {
 #[derive(Debug)]
 pub struct OnisepData {
     pub(crate) fiches: BTreeMap<IdOnisep, Arc<FicheOnisep>>,
+    /// Each fiche's rank in the order by folded label, then id.
+    pub(crate) rang: HashMap<IdOnisep, u32>,
     /// Fiches by (well-formed) ROME code.
     pub(crate) by_rome: HashMap<CodeRome, Vec<IdOnisep>>,
     /// Labels, label variants and synonyms; `labels[i]` is the fiche of entry `i`.
@@ -263,8 +265,20 @@ pub(crate) fn build(
             }
         }
     }
+    // The order by label, folded once here rather than at every search.
+    let mut by_label: Vec<(String, &IdOnisep)> = fiches
+        .iter()
+        .map(|(id, f)| (fold(&f.libelle), id))
+        .collect();
+    by_label.sort_unstable();
+    let rang = by_label
+        .into_iter()
+        .enumerate()
+        .map(|(i, (_, id))| (id.clone(), u32::try_from(i).unwrap_or(u32::MAX)))
+        .collect();
     OnisepData {
         fiches: fiches.into_iter().map(|(k, v)| (k, Arc::new(v))).collect(),
+        rang,
         by_rome,
         index: SearchIndex::new(entries),
         labels,

@@ -58,6 +58,8 @@ pub struct RepereData {
     ressources: BTreeMap<String, Arc<Ressource>>,
     /// The same resources, in id order, for the word index.
     ordre: Vec<Arc<Ressource>>,
+    /// Each resource's rank (by position in `ordre`) in the order by folded title, then id.
+    rang_titre: Vec<u32>,
     /// Titles (primary) and descriptions (secondary); `labels[i]` is the position in `ordre` of entry `i`.
     index: SearchIndex,
     labels: Vec<usize>,
@@ -79,6 +81,17 @@ impl Dataset for RepereData {
         let provenance = Provenance::new(&ctx.descriptor, version.clone(), ctx.fetched_at);
         let (ressources, anomalies) = mapping::build(name, doc.ressources, &provenance);
         let ordre: Vec<Arc<Ressource>> = ressources.values().cloned().collect();
+        // The order by title, folded once here rather than at every search.
+        let mut by_title: Vec<(String, usize)> = ordre
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (fold(&r.titre), i))
+            .collect();
+        by_title.sort_unstable();
+        let mut rang_titre = vec![0u32; ordre.len()];
+        for (rank, (_, i)) in by_title.into_iter().enumerate() {
+            rang_titre[i] = u32::try_from(rank).unwrap_or(u32::MAX);
+        }
         let mut entries = Vec::new();
         let mut labels = Vec::new();
         for (i, r) in ordre.iter().enumerate() {
@@ -90,6 +103,7 @@ impl Dataset for RepereData {
         Ok(Self {
             ressources,
             ordre,
+            rang_titre,
             index: SearchIndex::new(entries),
             labels,
             version,
@@ -248,16 +262,15 @@ impl Indexed for RepereData {
                     .collect()
             });
         let (du, au) = filter.periode.unwrap_or((None, None));
-        // (first date in the window, distance, folded title, hit): the neutral order's keys.
-        type Keyed = (Option<i64>, f64, String, Hit<Arc<Ressource>>);
+        // (first date in the window, distance, rank by title then id, hit): the neutral order's keys.
+        type Keyed = (Option<i64>, f64, u32, Hit<Arc<Ressource>>);
         let mut hits: Vec<Keyed> = self
             .ordre
             .iter()
             .enumerate()
             .filter(|(i, _)| words.as_ref().is_none_or(|w| w.contains(i)))
-            .map(|(_, r)| r)
-            .filter(|r| filter.accepts(r))
-            .filter_map(|r| {
+            .filter(|(_, r)| filter.accepts(r))
+            .filter_map(|(i, r)| {
                 let distance = match filter.autour {
                     None => None,
                     Some((centre, rayon)) => match r.lieu.as_ref().and_then(|l| l.position) {
@@ -277,15 +290,14 @@ impl Indexed for RepereData {
                     record: Arc::clone(r),
                     distance_km: distance,
                 };
-                Some((date, distance.unwrap_or(f64::MAX), fold(&r.titre), hit))
+                Some((date, distance.unwrap_or(f64::MAX), self.rang_titre[i], hit))
             })
             .collect();
         hits.sort_by(|a, b| {
             (a.0.is_none(), a.0)
                 .cmp(&(b.0.is_none(), b.0))
                 .then(a.1.total_cmp(&b.1))
-                .then_with(|| a.2.cmp(&b.2))
-                .then_with(|| a.3.record.id.cmp(&b.3.record.id))
+                .then(a.2.cmp(&b.2))
         });
         page.slice(hits.into_iter().map(|h| h.3).collect())
     }
