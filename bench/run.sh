@@ -7,7 +7,8 @@
 #      cache (passerelle has none);
 #   2. the same page through /export (NDJSON; bench/metier-page-export.graphql: the same blocks, the
 #      nearby actions first, since the export writes the first list of the query);
-#   3. the physical limit: an axum handler (bench/baseline.rs) answering the very same bytes;
+#   3. the physical limit: an axum handler (bench/baseline.rs) answering the very same bytes, and the
+#      floor of passerelle's own stack: `{ __typename }` through the same routes and layers;
 #   4. uncached: four live sources asked from stand-ins (bench/upstreams.py, one process each) with a
 #      fixed latency each (offre-info 20 ms, rome 15 — two calls at once —, onisep 10, geo 5: 50 ms in
 #      all), the cache off and every request asking different codes; next to the slowest stand-in
@@ -93,6 +94,9 @@ echo "export : $(wc -l < "$WORK/export.ndjson") lignes NDJSON, $(wc -c < "$WORK/
 
 measure "page métier (GraphQL)" "http://127.0.0.1:$PORT/graphql" -D "$WORK/page-body.json"
 measure "page métier (/export NDJSON)" "$EXPORT_URL" -D "$WORK/export-body.json"
+# The floor of the stack: the smallest operation through the same routes, layers and async-graphql.
+echo '{"query": "{ __typename }"}' > "$WORK/typename-body.json"
+measure "plancher : { __typename }" "http://127.0.0.1:$PORT/graphql" -D "$WORK/typename-body.json"
 kill "$SERVER" 2> /dev/null || true
 
 BPORT=$(free_port)
@@ -197,6 +201,8 @@ def ratio(a, b):
 print()
 print("page métier / référence axum :", ratio("page métier (GraphQL)", "référence axum (mêmes octets que GraphQL)"), "(cible ≥ 40 %)")
 print("export / référence axum      :", ratio("page métier (/export NDJSON)", "référence axum (mêmes octets que l'export)"))
+print("{ __typename } / référence   :", ratio("plancher : { __typename }", "référence axum (mêmes octets que GraphQL)"),
+      "(le plancher des couches HTTP et d'async-graphql)")
 alone = float(by["amont le plus lent seul (offre-info, 20 ms), 1 connexion"][2])
 gw = float([r for r in rows if r[0].startswith("sans cache") and r[0].endswith("1 connexion")][0][2])
 print(f"sans cache, p50 : {gw:.2f} ms pour un amont le plus lent à {alone:.2f} ms seul : écart {gw - alone:+.2f} ms "
