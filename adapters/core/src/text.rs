@@ -39,6 +39,22 @@ pub fn fold(input: &str) -> String {
     out
 }
 
+/// The rank of each text, by position, in the order of the folded texts (equal ones by position):
+/// an order by label computed once at load instead of folding at every search.
+pub fn folded_ranks<'a>(texts: impl IntoIterator<Item = &'a str>) -> Vec<u32> {
+    let mut folded: Vec<(String, usize)> = texts
+        .into_iter()
+        .enumerate()
+        .map(|(i, t)| (fold(t), i))
+        .collect();
+    folded.sort_unstable();
+    let mut ranks = vec![0u32; folded.len()];
+    for (rank, (_, i)) in folded.into_iter().enumerate() {
+        ranks[i] = u32::try_from(rank).unwrap_or(u32::MAX);
+    }
+    ranks
+}
+
 /// Whether every word of `query` (folded) starts a word of `text` (folded).
 pub fn matches_words(text_folded: &str, query_folded: &str) -> bool {
     query_folded
@@ -143,6 +159,14 @@ pub fn read_csv(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ranks_follow_folded_texts_then_positions() {
+        assert_eq!(
+            folded_ranks(["Électricien", "boulanger", "electricien", "Ébéniste"]),
+            vec![2, 0, 3, 1]
+        );
+    }
 
     #[test]
     fn folding() {

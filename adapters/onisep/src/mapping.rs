@@ -7,7 +7,7 @@ use std::sync::Arc;
 use passerelle_core::model::{DomaineOnisep, FicheOnisep, Publication};
 use passerelle_core::search::{Entry, SearchIndex};
 use passerelle_core::snapshot::LoadContext;
-use passerelle_core::text::fold;
+use passerelle_core::text::{fold, folded_ranks};
 use passerelle_core::xml::Node;
 use passerelle_core::{Anomalies, Anomaly, CodeRome, IdOnisep, Provenance};
 
@@ -265,16 +265,11 @@ pub(crate) fn build(
             }
         }
     }
-    // The order by label, folded once here rather than at every search.
-    let mut by_label: Vec<(String, &IdOnisep)> = fiches
-        .iter()
-        .map(|(id, f)| (fold(&f.libelle), id))
-        .collect();
-    by_label.sort_unstable();
-    let rang = by_label
-        .into_iter()
-        .enumerate()
-        .map(|(i, (_, id))| (id.clone(), u32::try_from(i).unwrap_or(u32::MAX)))
+    // The order by folded label; `fiches` is in id order, so equal labels stay in id order.
+    let rang = fiches
+        .keys()
+        .cloned()
+        .zip(folded_ranks(fiches.values().map(|f| f.libelle.as_str())))
         .collect();
     OnisepData {
         fiches: fiches.into_iter().map(|(k, v)| (k, Arc::new(v))).collect(),

@@ -23,7 +23,7 @@ use passerelle_core::config::SourceConfig;
 use passerelle_core::model::{CategorieRessource, Creneau, GeoPoint, Modalite, Public, Ressource};
 use passerelle_core::search::{Entry, SearchIndex};
 use passerelle_core::snapshot::{Dataset, EmbeddedFile, Indexed, LoadContext, RawFiles, Snapshot};
-use passerelle_core::text::fold;
+use passerelle_core::text::folded_ranks;
 use passerelle_core::{
     AdapterError, Anomaly, CodeDepartement, CodeRome, Provenance, SourceDescriptor,
 };
@@ -81,17 +81,7 @@ impl Dataset for RepereData {
         let provenance = Provenance::new(&ctx.descriptor, version.clone(), ctx.fetched_at);
         let (ressources, anomalies) = mapping::build(name, doc.ressources, &provenance);
         let ordre: Vec<Arc<Ressource>> = ressources.values().cloned().collect();
-        // The order by title, folded once here rather than at every search.
-        let mut by_title: Vec<(String, usize)> = ordre
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (fold(&r.titre), i))
-            .collect();
-        by_title.sort_unstable();
-        let mut rang_titre = vec![0u32; ordre.len()];
-        for (rank, (_, i)) in by_title.into_iter().enumerate() {
-            rang_titre[i] = u32::try_from(rank).unwrap_or(u32::MAX);
-        }
+        let rang_titre = folded_ranks(ordre.iter().map(|r| r.titre.as_str()));
         let mut entries = Vec::new();
         let mut labels = Vec::new();
         for (i, r) in ordre.iter().enumerate() {
