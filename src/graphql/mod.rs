@@ -3,6 +3,7 @@
 mod certification;
 mod common;
 mod commune;
+pub mod entities;
 pub mod errors;
 mod explorer;
 mod filters;
@@ -249,7 +250,10 @@ async fn execute_checked(
         None => None,
     };
     let log = Arc::new(passerelle_core::freshness::StaleLog::default());
-    let mut request = request.data(Loaders::new(sources, &log));
+    let entity_errors = Arc::new(entities::EntityErrors::default());
+    let mut request = request
+        .data(Loaders::new(sources, &log))
+        .data(Arc::clone(&entity_errors));
     if let Some(doc) = to_run.or(document.as_deref()) {
         request.set_parsed_query(doc.clone());
     }
@@ -266,6 +270,8 @@ async fn execute_checked(
             async_graphql::Response::from_errors(vec![error])
         }
     };
+    // Entities that failed alone (`_entities`): null, with their error at their index.
+    response.errors.extend(entity_errors.take());
     if sources.mask_errors {
         errors::mask(&mut response);
     }

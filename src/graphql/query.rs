@@ -1,6 +1,6 @@
 //! The query root: one lookup and one searchable list per kind of record, and the sources directory.
 
-use async_graphql::{Context, ID, Object};
+use async_graphql::{Any, Context, ID, Object};
 use passerelle_core::{Adapter, PageRequest};
 
 use crate::graphql::certification::{Certification, load_certification};
@@ -23,7 +23,7 @@ use crate::graphql::pagination::{
 use crate::graphql::ressource::Ressource;
 use crate::graphql::scalars::{CodeCertifInfo, CodeCfd, CodeInsee, CodeRncp, CodeRome, IdOnisep};
 use crate::graphql::source::Source;
-use crate::graphql::{loaders, sources};
+use crate::graphql::{entities, loaders, sources};
 
 fn check_recherche(recherche: Option<String>) -> async_graphql::Result<Option<String>> {
     crate::graphql::filters::check_recherche("recherche", recherche)
@@ -376,69 +376,89 @@ impl QueryRoot {
     }
 
     // Apollo Federation v2 entities: a supergraph router resolves `_entities` through the same lookups
-    // (and so the same per-request batch loaders) as the root fields. Each key is the argument's name.
+    // (and so the same per-request batch loaders) as the root fields. Each key is the argument's name;
+    // it is read as it comes and parsed by `entities::resolve`, so that a bad key or a failed source
+    // nulls its own entity only.
 
     #[graphql(entity)]
     async fn entite_metier(
         &self,
         ctx: &Context<'_>,
-        code_rome: CodeRome,
+        code_rome: Any,
     ) -> async_graphql::Result<Option<Metier>> {
-        self.metier(ctx, code_rome).await
+        entities::resolve(ctx, "Metier", "codeRome", code_rome, |code| {
+            self.metier(ctx, code)
+        })
+        .await
     }
 
     #[graphql(entity)]
     async fn entite_fiche_onisep(
         &self,
         ctx: &Context<'_>,
-        id: IdOnisep,
+        id: Any,
     ) -> async_graphql::Result<Option<FicheOnisep>> {
-        self.fiche_onisep(ctx, id).await
+        entities::resolve(ctx, "FicheOnisep", "id", id, |id| {
+            self.fiche_onisep(ctx, id)
+        })
+        .await
     }
 
     #[graphql(entity)]
     async fn entite_formation(
         &self,
         ctx: &Context<'_>,
-        numero: String,
+        numero: Any,
     ) -> async_graphql::Result<Option<Formation>> {
-        self.formation(ctx, numero).await
+        entities::resolve(ctx, "Formation", "numero", numero, |numero| {
+            self.formation(ctx, numero)
+        })
+        .await
     }
 
     #[graphql(entity)]
     async fn entite_action_formation(
         &self,
         ctx: &Context<'_>,
-        numero: String,
+        numero: Any,
     ) -> async_graphql::Result<Option<ActionFormation>> {
-        self.action_formation(ctx, numero).await
+        entities::resolve(ctx, "ActionFormation", "numero", numero, |numero| {
+            self.action_formation(ctx, numero)
+        })
+        .await
     }
 
     #[graphql(entity)]
     async fn entite_ressource(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        id: Any,
     ) -> async_graphql::Result<Option<Ressource>> {
-        self.ressource(ctx, id).await
+        entities::resolve(ctx, "Ressource", "id", id, |id| self.ressource(ctx, id)).await
     }
 
     #[graphql(entity)]
     async fn entite_commune(
         &self,
         ctx: &Context<'_>,
-        code_insee: CodeInsee,
+        code_insee: Any,
     ) -> async_graphql::Result<Option<Commune>> {
-        self.commune(ctx, code_insee).await
+        entities::resolve(ctx, "Commune", "codeInsee", code_insee, |code| {
+            self.commune(ctx, code)
+        })
+        .await
     }
 
     #[graphql(entity)]
     async fn entite_certification(
         &self,
         ctx: &Context<'_>,
-        rncp: CodeRncp,
+        rncp: Any,
     ) -> async_graphql::Result<Option<Certification>> {
-        load_certification(ctx, passerelle_rncp::CleCertification::Rncp(rncp.0)).await
+        entities::resolve(ctx, "Certification", "rncp", rncp, |rncp: CodeRncp| {
+            load_certification(ctx, passerelle_rncp::CleCertification::Rncp(rncp.0))
+        })
+        .await
     }
 }
 

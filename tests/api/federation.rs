@@ -238,3 +238,67 @@ async fn a_supergraph_through_hive_gateway_joins_passerelle_and_another_subgraph
         "Hive Gateway: metier M1805 with libelle (passerelle) and tension {tension} (second subgraph)"
     );
 }
+
+/// A router sends many representations in one `_entities`: a malformed key or a failed source nulls
+/// its own entity, with its error at its index, and the others resolve (async-graphql alone would
+/// fail the whole list).
+#[tokio::test]
+async fn a_bad_key_or_a_failed_source_nulls_its_own_entity_only() {
+    use passerelle_geo::fake_upstream::{Behaviour, start_laposte};
+    let (addr, up) = start_laposte().await;
+    let app = crate::helpers::spawn_app_with(crate::resilience::geo_http(addr), true).await;
+    up.behave(Behaviour::ServerError);
+    let (status, body) = app
+        .query(
+            r#"query ($r: [_Any!]!) { _entities(representations: $r) { ... on Metier { codeRome libelle } ... on Commune { nom } ... on FicheOnisep { id } } }"#,
+            json!({ "r": [
+                { "__typename": "Metier", "codeRome": "M1805" },
+                { "__typename": "Metier", "codeRome": "XX" },
+                { "__typename": "Commune", "codeInsee": "69123" },
+                { "__typename": "Metier", "codeRome": "XX" },
+                { "__typename": "Metier", "codeRome": 1805 },
+                { "__typename": "Metier", "codeRome": "M9999" },
+                { "__typename": "FicheOnisep", "id": "MET.503" },
+            ] }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body:#}");
+    let entities = body["data"]["_entities"]
+        .as_array()
+        .unwrap_or_else(|| panic!("the list is kept: {body:#}"));
+    assert_eq!(entities.len(), 7);
+    assert_eq!(entities[0]["codeRome"], "M1805");
+    assert_eq!(entities[6]["id"], "MET.503");
+    for (i, entity) in entities.iter().enumerate().take(6).skip(1) {
+        assert_eq!(*entity, Value::Null, "entity {i}: {body:#}");
+    }
+    let errors = errors(&body);
+    let at = |i: usize| {
+        errors
+            .iter()
+            .find(|e| e["path"] == json!(["_entities", i]))
+            .unwrap_or_else(|| panic!("an error at _entities.{i}: {body:#}"))
+    };
+    for (i, shown) in [(1, "\"XX\""), (3, "\"XX\""), (4, "1805")] {
+        let e = at(i);
+        assert_eq!(e["extensions"]["code"], "BAD_USER_INPUT", "{e}");
+        assert_eq!(
+            e["extensions"]["argument"], "representations.codeRome",
+            "{e}"
+        );
+        let message = e["message"].as_str().unwrap();
+        assert!(
+            message.contains("Metier") && message.contains(shown),
+            "the message names the type and the value: {message}"
+        );
+    }
+    let e = at(2);
+    assert_eq!(e["extensions"]["code"], "SOURCE_UNAVAILABLE", "{e}");
+    assert_eq!(e["extensions"]["source"], "geo", "{e}");
+    assert_eq!(
+        errors.len(),
+        4,
+        "an unknown code is null without an error: {body:#}"
+    );
+    app.stop().await;
+}

@@ -360,11 +360,10 @@ fn decode_json<T: DeserializeOwned>(
 pub fn xml_validator(source: SourceId, shown: &str, body: &[u8]) -> Result<(), AdapterError> {
     let mut reader = quick_xml::Reader::from_reader(body);
     reader.config_mut().check_end_names = true;
-    let mut buf = Vec::new();
     let mut depth: i64 = 0;
     let mut seen_root = false;
     loop {
-        match reader.read_event_into(&mut buf) {
+        match reader.read_event() {
             Ok(quick_xml::events::Event::Start(_)) => {
                 depth += 1;
                 seen_root = true;
@@ -381,7 +380,6 @@ pub fn xml_validator(source: SourceId, shown: &str, body: &[u8]) -> Result<(), A
                 ));
             }
         }
-        buf.clear();
     }
     if depth != 0 || (!seen_root && !body.iter().all(u8::is_ascii_whitespace)) {
         return Err(AdapterError::invalid(

@@ -68,7 +68,6 @@ pub fn read_records(
 ) -> Result<(), AdapterError> {
     let mut reader = quick_xml::Reader::from_reader(bytes);
     reader.config_mut().trim_text(false);
-    let mut buf = Vec::new();
     let mut line: u64 = 1;
     let mut counted = 0usize;
     // Elements being built, innermost last; empty outside a record.
@@ -78,7 +77,8 @@ pub fn read_records(
         AdapterError::invalid(source, format!("{name}:{line}"), problem)
     };
     loop {
-        let event = reader.read_event_into(&mut buf);
+        // Read from the slice itself: events borrow the document, nothing is copied.
+        let event = reader.read_event();
         let pos = usize::try_from(reader.buffer_position())
             .unwrap_or(usize::MAX)
             .min(bytes.len());
@@ -106,7 +106,12 @@ pub fn read_records(
                 }
             }
             Event::Text(t) => {
-                if let Some(current) = stack.last_mut() {
+                // Blank text before any other text is indentation between elements (or leading blanks,
+                // which readers trim anyway): not kept, so that containers allocate no text.
+                if let Some(current) = stack
+                    .last_mut()
+                    .filter(|c| !c.text.is_empty() || !t.iter().all(u8::is_ascii_whitespace))
+                {
                     let text = t
                         .decode()
                         .map_err(|e| err(line, format!("texte illisible : {e}")))?;
@@ -140,7 +145,6 @@ pub fn read_records(
             Event::Eof => break,
             _ => {}
         }
-        buf.clear();
     }
     if !stack.is_empty() {
         return Err(err(
@@ -158,12 +162,11 @@ pub fn read_records(
 /// when the document has no element or is not XML.
 pub fn root_element(bytes: &[u8]) -> Option<Node> {
     let mut reader = quick_xml::Reader::from_reader(bytes);
-    let mut buf = Vec::new();
     loop {
-        match reader.read_event_into(&mut buf).ok()? {
+        match reader.read_event().ok()? {
             Event::Start(e) | Event::Empty(e) => return Some(node(&e, 0)),
             Event::Eof => return None,
-            _ => buf.clear(),
+            _ => {}
         }
     }
 }
@@ -224,6 +227,18 @@ mod tests {
         assert_eq!(seen[0].text_of("b"), Some("<p>x</p>"));
         assert_eq!(seen[0].child("a").map(|n| n.line), Some(4));
         assert!(seen[1].children.is_empty());
+    }
+
+    #[test]
+    fn indentation_is_not_text_but_blanks_between_entities_are() {
+        let doc = "<root>\n  <item>\n    <a>&lt; &gt;</a>\n    <b>  x  </b>\n    <c>\n</c>\n  </item>\n</root>";
+        let seen = records(doc, "item").unwrap();
+        let item = &seen[0];
+        assert_eq!(item.text, "", "the indentation of a container is not kept");
+        assert_eq!(item.child("a").unwrap().text, "< >");
+        assert_eq!(item.child("b").unwrap().text, "  x  ");
+        assert_eq!(item.child("c").unwrap().text, "");
+        assert_eq!(item.child("b").unwrap().line, 4);
     }
 
     #[test]

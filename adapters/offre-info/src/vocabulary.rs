@@ -181,7 +181,10 @@ const ELEMENTS: &[&str] = &[
 
 /// Whether `name` is an LHEO element.
 pub(crate) fn is_lheo(name: &str) -> bool {
-    ELEMENTS.binary_search(&name).is_ok()
+    // Every element of every action is checked at load: a hash set, not a binary search.
+    static SET: std::sync::LazyLock<rustc_hash::FxHashSet<&'static str>> =
+        std::sync::LazyLock::new(|| ELEMENTS.iter().copied().collect());
+    SET.contains(name)
 }
 
 /// Calls `unknown(path, node)` for every element of `node`'s tree that LHEO does not define (the
