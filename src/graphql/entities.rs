@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use async_graphql::{Any, Context, ErrorExtensions, InputType, PathSegment, ServerError, Value};
 
-use crate::graphql::errors::BAD_USER_INPUT;
+use crate::graphql::errors::{BAD_USER_INPUT, parse_detail};
 
 /// The errors of the entities of one request, by index of their representation.
 #[derive(Debug, Default)]
@@ -45,11 +45,8 @@ where
     let result = match K::parse(Some(value.0.clone())) {
         Ok(parsed) => resolve(parsed).await,
         Err(e) => {
-            // « Failed to parse "CodeRome": code ROME « ZZ » invalide … » -> the part after the type.
             let message = e.into_server_error(ctx.item.pos).message;
-            let detail = message
-                .split_once("\": ")
-                .map_or(message.as_str(), |(_, d)| d);
+            let detail = parse_detail(&message);
             let argument = format!("representations.{key}");
             Err(async_graphql::Error::new(format!(
                 "représentation {typename} : clé {key} = {} refusée : {detail}",

@@ -56,6 +56,12 @@ pub fn mask(response: &mut Response) {
     }
 }
 
+/// What a scalar's parse error says, without async-graphql's prefix:
+/// « Failed to parse "CodeRome": code ROME « ZZ » invalide … » -> the part after the type name.
+pub fn parse_detail(message: &str) -> &str {
+    message.split_once("\": ").map_or(message, |(_, d)| d)
+}
+
 /// An error raised before execution (no path, no location), with `extensions.code` and any other
 /// extensions `more` sets.
 pub fn request_error(
@@ -126,12 +132,7 @@ pub fn finalize(response: &mut Response, document: Option<&ExecutableDocument>) 
             .extensions
             .get_or_insert_with(Default::default)
             .set("code", BAD_USER_INPUT);
-        // « Failed to parse "CodeRome": code ROME « ZZ » invalide … » -> the part after the type name.
-        let detail = error
-            .message
-            .split_once("\": ")
-            .map_or(error.message.as_str(), |(_, d)| d)
-            .to_owned();
+        let detail = parse_detail(&error.message).to_owned();
         let argument = error
             .locations
             .first()
