@@ -8,7 +8,8 @@
 #   2. the same page through /export (NDJSON; bench/metier-page-export.graphql: the same blocks, the
 #      nearby actions first, since the export writes the first list of the query);
 #   3. the physical limit: an axum handler (bench/baseline.rs) answering the very same bytes, and the
-#      floor of passerelle's own stack: `{ __typename }` through the same routes and layers;
+#      floor of passerelle's own stack: `{ __typename }` through the same routes and layers; then the
+#      page and the floor again with `[server] scheduling = "per-core"` (one runtime per core);
 #   4. uncached: four live sources asked from stand-ins (bench/upstreams.py, one process each) with a
 #      fixed latency each (offre-info 20 ms, rome 15 — two calls at once —, onisep 10, geo 5: 50 ms in
 #      all), the cache off and every request asking different codes; next to the slowest stand-in
@@ -97,6 +98,19 @@ measure "page métier (/export NDJSON)" "$EXPORT_URL" -D "$WORK/export-body.json
 # The floor of the stack: the smallest operation through the same routes, layers and async-graphql.
 echo '{"query": "{ __typename }"}' > "$WORK/typename-body.json"
 measure "plancher : { __typename }" "http://127.0.0.1:$PORT/graphql" -D "$WORK/typename-body.json"
+kill "$SERVER" 2> /dev/null || true
+wait "$SERVER" 2> /dev/null || true
+# The same with `[server] scheduling = "per-core"`: one runtime per core, no hand-offs between threads.
+PASSERELLE_SERVER__SCHEDULING=per-core \
+PASSERELLE_SOURCES__ONISEP__MODE=snapshot \
+PASSERELLE_SOURCES__ONISEP__PATH="$DATA/onisep/ideo-metiers_onisep.xml.xml" \
+  start_gateway "$PORT" "$FILE"
+PIDS+=("$SERVER")
+trap cleanup EXIT
+curl -sf "http://127.0.0.1:$PORT/graphql" -H 'content-type: application/json' -d @"$WORK/page-body.json" > "$WORK/page-per-core.json"
+cmp -s "$WORK/page.json" "$WORK/page-per-core.json" || { echo "per-core : une autre page" >&2; exit 1; }
+measure "page métier (GraphQL), scheduling per-core" "http://127.0.0.1:$PORT/graphql" -D "$WORK/page-body.json"
+measure "plancher : { __typename }, per-core" "http://127.0.0.1:$PORT/graphql" -D "$WORK/typename-body.json"
 kill "$SERVER" 2> /dev/null || true
 
 BPORT=$(free_port)
@@ -200,6 +214,8 @@ def ratio(a, b):
     return f"{100 * ra / rb:.0f} %"
 print()
 print("page métier / référence axum :", ratio("page métier (GraphQL)", "référence axum (mêmes octets que GraphQL)"), "(cible ≥ 40 %)")
+print("page, per-core / référence   :", ratio("page métier (GraphQL), scheduling per-core", "référence axum (mêmes octets que GraphQL)"),
+      "(`[server] scheduling = \"per-core\"`)")
 print("export / référence axum      :", ratio("page métier (/export NDJSON)", "référence axum (mêmes octets que l'export)"))
 print("{ __typename } / référence   :", ratio("plancher : { __typename }", "référence axum (mêmes octets que GraphQL)"),
       "(le plancher des couches HTTP et d'async-graphql)")

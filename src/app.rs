@@ -7,7 +7,7 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
-use crate::config::{Config, ConfigError};
+use crate::config::{Config, ConfigError, Scheduling};
 use crate::graphql;
 use crate::http;
 use crate::sources::Sources;
@@ -36,6 +36,8 @@ pub struct Application {
     router: axum::Router,
     sources: Arc<Sources>,
     background: Vec<JoinHandle<()>>,
+    /// `None`: the shared work-stealing pool; `Some(n)`: `n` serving threads, one runtime each.
+    per_core: Option<usize>,
     /// `/metrics` on its own address.
     metrics: Option<(TcpListener, SocketAddr, axum::Router)>,
 }
@@ -82,22 +84,25 @@ impl Application {
             _ => None,
         };
         let router = http::router(state);
-        let listener = TcpListener::bind(config.server.listen)
-            .await
-            .map_err(|source| StartError::Bind {
-                addr: config.server.listen,
-                source,
-            })?;
-        let addr = listener.local_addr().map_err(|source| StartError::Bind {
+        let per_core = match config.server.scheduling {
+            Scheduling::Shared => None,
+            Scheduling::PerCore => Some(config.server.threads.unwrap_or_else(|| {
+                std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+            })),
+        };
+        let bind = |source| StartError::Bind {
             addr: config.server.listen,
             source,
-        })?;
+        };
+        let listener = listen(config.server.listen, per_core.is_some()).map_err(bind)?;
+        let addr = listener.local_addr().map_err(bind)?;
         Ok(Self {
             listener,
             addr,
             router,
             sources,
             background,
+            per_core,
             metrics,
         })
     }
@@ -131,18 +136,118 @@ impl Application {
                 }
             })
         });
-        let result = axum::serve(
-            self.listener,
-            self.router
-                .into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown)
-        .await;
+        let result = match self.per_core {
+            None => {
+                axum::serve(
+                    self.listener,
+                    self.router
+                        .into_make_service_with_connect_info::<SocketAddr>(),
+                )
+                .with_graceful_shutdown(shutdown)
+                .await
+            }
+            Some(threads) => serve_per_core(self.listener, self.router, threads, shutdown).await,
+        };
         for task in self.background.into_iter().chain(metrics) {
             task.abort();
         }
         result
     }
+}
+
+/// Serves on `threads` threads, each with its own single-threaded runtime and its own socket on the
+/// port: the thread that accepts a connection serves its requests to the end, and what a request
+/// starts (batch loads, upstream connections) runs on that thread too, so that no request waits for a
+/// hand-off to another thread. When `shutdown` completes (or this future is dropped), every thread
+/// stops accepting and finishes its requests in flight; the first error of a thread is returned.
+async fn serve_per_core(
+    listener: TcpListener,
+    router: axum::Router,
+    threads: usize,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    // One socket per thread on the same port (`SO_REUSEPORT`): the kernel spreads the new connections
+    // over them. (One socket shared by all the threads would let the first thread awake take every
+    // connection of a burst.)
+    let addr = listener.local_addr()?;
+    let mut listeners = vec![listener.into_std()?];
+    for _ in 1..threads {
+        listeners.push(listen(addr, true)?.into_std()?);
+    }
+    let (stop, stopped) = tokio::sync::watch::channel(());
+    let mut ends = tokio::task::JoinSet::new();
+    for (i, listener) in listeners.into_iter().enumerate() {
+        let router = router.clone();
+        let mut stopped = stopped.clone();
+        let (end, ended) = tokio::sync::oneshot::channel();
+        std::thread::Builder::new()
+            .name(format!("passerelle-{i}"))
+            .spawn(move || {
+                let serve = || {
+                    let runtime = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()?;
+                    runtime.block_on(async move {
+                        let listener = TcpListener::from_std(listener)?;
+                        axum::serve(
+                            listener,
+                            router.into_make_service_with_connect_info::<SocketAddr>(),
+                        )
+                        .with_graceful_shutdown(async move {
+                            // A value sent or the sender dropped: either way, stop.
+                            let _ = stopped.changed().await;
+                        })
+                        .await
+                    })
+                };
+                let _ = end.send(serve());
+            })?;
+        ends.spawn(async move {
+            ended.await.unwrap_or_else(|_| {
+                Err(std::io::Error::other(format!(
+                    "le fil de service passerelle-{i} s'est arrêté sur une panique"
+                )))
+            })
+        });
+    }
+    // Until the signal, or until a thread stops by itself (an error): then all stop.
+    let mut first = tokio::select! {
+        () = shutdown => None,
+        Some(end) = ends.join_next() => Some(end),
+    };
+    drop(stop);
+    let mut result = Ok(());
+    loop {
+        match first.take() {
+            Some(end) => {
+                if let (Ok(Err(e)), true) = (end, result.is_ok()) {
+                    result = Err(e);
+                }
+            }
+            None => match ends.join_next().await {
+                Some(end) => first = Some(end),
+                None => break,
+            },
+        }
+    }
+    result
+}
+
+/// A listening socket on `addr` (backlog 1024, as `TcpListener::bind`); with `reuse_port`, other
+/// sockets of this user may listen on the same port (the serving threads of `per-core`).
+fn listen(addr: SocketAddr, reuse_port: bool) -> std::io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    #[cfg(unix)]
+    if reuse_port {
+        socket.set_reuseport(true)?;
+    }
+    socket.bind(addr)?;
+    socket.listen(1024)
 }
 
 /// Completes on SIGINT (Ctrl-C) or SIGTERM.

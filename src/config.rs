@@ -199,6 +199,12 @@ pub struct ServerConfig {
         deserialize_with = "passerelle_core::config::deserialize_duration"
     )]
     pub batch_delay: Duration,
+    /// How requests are spread over the cores: `shared` (default) or `per-core`. See [`Scheduling`].
+    #[serde(default)]
+    pub scheduling: Scheduling,
+    /// Number of serving threads in `per-core` scheduling. Default: one per core.
+    #[serde(default, deserialize_with = "threads")]
+    pub threads: Option<usize>,
     /// Bearer token of the `/admin` routes, from `PASSERELLE_ADMIN_TOKEN` only (never from the file);
     /// the routes do not exist without it.
     #[serde(skip)]
@@ -217,9 +223,34 @@ impl Default for ServerConfig {
             playground: true,
             cache_dir: None,
             batch_delay: default_batch_delay(),
+            scheduling: Scheduling::default(),
+            threads: None,
             admin_token: None,
         }
     }
+}
+
+/// How requests are spread over the cores (`[server] scheduling`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Scheduling {
+    /// One work-stealing pool (tokio's multi-threaded runtime, sized by `TOKIO_WORKER_THREADS`) for
+    /// everything: an idle thread takes work from a busy one, so that a long request (an export, an
+    /// analysis) never holds up the others while a core is free, at the cost of hand-offs between
+    /// threads.
+    #[default]
+    Shared,
+    /// One single-threaded runtime per serving thread (`threads`, default one per core), each
+    /// accepting connections on its own socket of the port (`SO_REUSEPORT`: the kernel spreads them)
+    /// and serving them to the end: a request, its batch
+    /// loads and the upstream connections it opens stay on one thread. More throughput for short
+    /// queries (no hand-offs, no stealing), but a long request delays the other requests of its
+    /// thread even when another core is idle.
+    PerCore,
+}
+
+fn threads<'de, D: Deserializer<'de>>(d: D) -> Result<Option<usize>, D::Error> {
+    bounded(d, 1_024).map(Some)
 }
 
 fn default_listen() -> SocketAddr {
@@ -517,12 +548,46 @@ mod tests {
     }
 
     #[test]
+    fn scheduling_is_shared_unless_per_core_is_asked_with_a_bounded_thread_count() {
+        let c = Config::load(None, Vec::new()).unwrap();
+        assert_eq!(
+            (c.server.scheduling, c.server.threads),
+            (Scheduling::Shared, None)
+        );
+        let c = Config::load(
+            None,
+            env(&[
+                ("PASSERELLE_SERVER__SCHEDULING", "per-core"),
+                ("PASSERELLE_SERVER__THREADS", "3"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(
+            (c.server.scheduling, c.server.threads),
+            (Scheduling::PerCore, Some(3))
+        );
+        for (var, value, rule) in [
+            ("PASSERELLE_SERVER__THREADS", "0", "de 1 à 1024"),
+            ("PASSERELLE_SERVER__SCHEDULING", "par-coeur", "per-core"),
+        ] {
+            let e = Config::load(None, env(&[(var, value)]))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.contains("server.") && e.contains(value) && e.contains(rule),
+                "{e}"
+            );
+        }
+    }
+
+    #[test]
     fn the_example_configuration_parses() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/passerelle.toml");
         let c = Config::load(Some(&path), Vec::new()).unwrap();
         assert_eq!(c.server.listen.to_string(), "127.0.0.1:8080");
         assert_eq!(c.sources.rome.mode, Mode::Sample);
         assert_eq!(c.server.batch_delay, Duration::ZERO);
+        assert_eq!(c.server.scheduling, Scheduling::Shared);
         assert_eq!(c.sources.rome.cache.ttl, Duration::from_secs(3600));
         assert_eq!(c.sources.rome.http.circuit_min_calls, 5);
         assert!(c.cache.redis_url.is_none());

@@ -97,6 +97,76 @@ async fn a_hundred_concurrent_identical_queries_on_a_cold_cache_make_one_upstrea
     );
 }
 
+/// The serving threads of `[server] scheduling = "per-core"` alive in this process (the tests run the
+/// application in-process; no other test asks for this scheduling).
+fn serving_threads() -> usize {
+    std::fs::read_dir("/proc/self/task")
+        .unwrap()
+        .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("comm")).ok())
+        .filter(|name| name.trim_end().starts_with("passerelle-"))
+        .count()
+}
+
+#[tokio::test]
+async fn per_core_scheduling_shares_sources_between_its_threads_and_finishes_requests_on_stop() {
+    let (addr, up) = start_laposte().await;
+    let mut config = geo_http(addr);
+    config.server.scheduling = passerelle::config::Scheduling::PerCore;
+    config.server.threads = Some(2);
+    let app = Arc::new(spawn_app_with(config, true).await);
+    assert_eq!(serving_threads(), 2, "two serving threads");
+    up.delay_ms.store(200, Ordering::SeqCst);
+    // A hundred connections, accepted by either thread: one upstream request between them.
+    let before = up.lookups.load(Ordering::SeqCst);
+    let queries: Vec<_> = (0..100)
+        .map(|_| {
+            let app = Arc::clone(&app);
+            tokio::spawn(async move {
+                let client = reqwest::Client::new();
+                let response = client
+                    .post(format!("{}/graphql", app.base))
+                    .json(&json!({ "query": LYON }))
+                    .send()
+                    .await
+                    .unwrap();
+                (response.status(), response.json::<Value>().await.unwrap())
+            })
+        })
+        .collect();
+    for q in queries {
+        let (status, body) = q.await.unwrap();
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(nom(&body), Some("LYON".into()), "{body}");
+    }
+    assert_eq!(up.lookups.load(Ordering::SeqCst) - before, 1);
+    // A request in flight when the stop comes is answered, then the threads end.
+    let app = Arc::into_inner(app).expect("the queries are done");
+    let base = app.base.clone();
+    let slow = {
+        let (client, base) = (app.client.clone(), base.clone());
+        tokio::spawn(async move {
+            let response = client
+                .post(format!("{base}/graphql"))
+                .json(&json!({ "query": r#"{ commune(codeInsee: "75056") { nom } }"# }))
+                .send()
+                .await
+                .unwrap();
+            (response.status(), response.json::<Value>().await.unwrap())
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let stopped = tokio::spawn(app.stop());
+    let (status, body) = slow.await.unwrap();
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(nom(&body), Some("PARIS".into()), "{body}");
+    stopped.await.unwrap();
+    assert_eq!(serving_threads(), 0, "the serving threads have ended");
+    assert!(
+        reqwest::get(format!("{base}/health/live")).await.is_err(),
+        "no longer listening"
+    );
+}
+
 #[tokio::test]
 async fn a_list_of_actions_asks_each_distinct_commune_once() {
     let (addr, up) = start_laposte().await;

@@ -197,7 +197,7 @@ impl TokenEndpoint {
         Self {
             source: api.inner.source,
             url,
-            http: api.inner.http.clone(),
+            http: api.inner.http.get().clone(),
             retries: api.inner.retries,
             counters: api.counters(),
         }
@@ -391,6 +391,42 @@ pub fn xml_validator(source: SourceId, shown: &str, body: &[u8]) -> Result<(), A
     Ok(())
 }
 
+/// An HTTP client, with its pool of connections, per thread that calls the API. With one runtime per
+/// serving thread (`[server] scheduling = "per-core"`), an upstream connection opened by a request is
+/// driven by the task its thread spawned, and a shared pool would hand it to requests of other threads:
+/// each of their calls would then wait for that thread to wake up. Per thread, a request's calls stay
+/// on its thread. Built on a thread's first call, with the settings checked once in [`PerThread::new`].
+#[derive(Debug)]
+struct PerThread {
+    first: reqwest::Client,
+    timeout: Duration,
+    clients: thread_local::ThreadLocal<reqwest::Client>,
+}
+
+impl PerThread {
+    fn new(timeout: Duration) -> Result<Self, String> {
+        Ok(Self {
+            first: Self::build(timeout).map_err(|e| format!("client HTTP : {e}"))?,
+            timeout,
+            clients: thread_local::ThreadLocal::new(),
+        })
+    }
+
+    fn build(timeout: Duration) -> reqwest::Result<reqwest::Client> {
+        reqwest::Client::builder()
+            .timeout(timeout)
+            .user_agent(USER_AGENT)
+            .build()
+    }
+
+    /// The calling thread's client (the first one if a new one cannot be built, which the same
+    /// settings rule out).
+    fn get(&self) -> &reqwest::Client {
+        self.clients
+            .get_or(|| Self::build(self.timeout).unwrap_or_else(|_| self.first.clone()))
+    }
+}
+
 /// The request loop of a live API: its cache, circuit breaker, concurrency and rate limits, token and
 /// retries. Cheap to share: the state lives behind an `Arc` that background refreshes hold.
 #[derive(Debug)]
@@ -403,7 +439,7 @@ struct Inner {
     source: SourceId,
     /// The API's name in messages (« l'API ROME »).
     name: &'static str,
-    http: reqwest::Client,
+    http: PerThread,
     limiter: RateLimiter,
     retries: u32,
     max_retry_after: Duration,
@@ -422,11 +458,7 @@ impl ApiClient {
         config: &SourceConfig,
     ) -> Result<Self, String> {
         let http_config = &config.http;
-        let http = reqwest::Client::builder()
-            .timeout(http_config.timeout)
-            .user_agent(USER_AGENT)
-            .build()
-            .map_err(|e| format!("client HTTP : {e}"))?;
+        let http = PerThread::new(http_config.timeout)?;
         // The longest one fetch can take: every attempt timing out, plus the backoffs.
         let lock_ttl = (http_config.timeout * (http_config.retries + 1) + Duration::from_secs(2))
             .min(Duration::from_secs(120));
@@ -451,9 +483,9 @@ impl ApiClient {
         })
     }
 
-    /// The underlying HTTP client (for token requests).
+    /// The underlying HTTP client of the calling thread (for token requests).
     pub fn http(&self) -> &reqwest::Client {
-        &self.inner.http
+        self.inner.http.get()
     }
 
     /// The counters.
@@ -726,6 +758,7 @@ impl Inner {
             self.counters.requests.fetch_add(1, Ordering::Relaxed);
             let request = self
                 .http
+                .get()
                 .get(url)
                 .query(query)
                 .header(reqwest::header::ACCEPT, accept)
