@@ -211,26 +211,18 @@ async fn serve_per_core(
         });
     }
     // Until the signal, or until a thread stops by itself (an error): then all stop.
-    let mut first = tokio::select! {
+    let early = tokio::select! {
         () = shutdown => None,
         Some(end) = ends.join_next() => Some(end),
     };
     drop(stop);
-    let mut result = Ok(());
-    loop {
-        match first.take() {
-            Some(end) => {
-                if let (Ok(Err(e)), true) = (end, result.is_ok()) {
-                    result = Err(e);
-                }
-            }
-            None => match ends.join_next().await {
-                Some(end) => first = Some(end),
-                None => break,
-            },
-        }
+    let mut all = Vec::from_iter(early);
+    while let Some(end) = ends.join_next().await {
+        all.push(end);
     }
-    result
+    all.into_iter()
+        .find_map(|end| end.map_err(std::io::Error::other).and_then(|r| r).err())
+        .map_or(Ok(()), Err)
 }
 
 /// A listening socket on `addr` (backlog 1024, as `TcpListener::bind`); with `reuse_port`, other
