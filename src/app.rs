@@ -137,15 +137,7 @@ impl Application {
             })
         });
         let result = match self.per_core {
-            None => {
-                axum::serve(
-                    self.listener,
-                    self.router
-                        .into_make_service_with_connect_info::<SocketAddr>(),
-                )
-                .with_graceful_shutdown(shutdown)
-                .await
-            }
+            None => serve(self.listener, self.router, shutdown).await,
             Some(threads) => serve_per_core(self.listener, self.router, threads, shutdown).await,
         };
         for task in self.background.into_iter().chain(metrics) {
@@ -153,6 +145,20 @@ impl Application {
         }
         result
     }
+}
+
+/// Serves `router` on `listener` until `shutdown` completes, then lets in-flight requests finish.
+async fn serve(
+    listener: TcpListener,
+    router: axum::Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
 
 /// Serves on `threads` threads, each with its own single-threaded runtime and its own socket on the
@@ -179,31 +185,23 @@ async fn serve_per_core(
     for (i, listener) in listeners.into_iter().enumerate() {
         let router = router.clone();
         let mut stopped = stopped.clone();
-        let (end, ended) = tokio::sync::oneshot::channel();
-        std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name(format!("passerelle-{i}"))
             .spawn(move || {
-                let serve = || {
-                    let runtime = tokio::runtime::Builder::new_current_thread()
-                        .enable_all()
-                        .build()?;
-                    runtime.block_on(async move {
-                        let listener = TcpListener::from_std(listener)?;
-                        axum::serve(
-                            listener,
-                            router.into_make_service_with_connect_info::<SocketAddr>(),
-                        )
-                        .with_graceful_shutdown(async move {
+                tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()?
+                    .block_on(async move {
+                        serve(TcpListener::from_std(listener)?, router, async move {
                             // A value sent or the sender dropped: either way, stop.
                             let _ = stopped.changed().await;
                         })
                         .await
                     })
-                };
-                let _ = end.send(serve());
             })?;
-        ends.spawn(async move {
-            ended.await.unwrap_or_else(|_| {
+        // Joined, not only heard from: once this returns, the thread is gone.
+        ends.spawn_blocking(move || {
+            thread.join().unwrap_or_else(|_| {
                 Err(std::io::Error::other(format!(
                     "le fil de service passerelle-{i} s'est arrêté sur une panique"
                 )))
