@@ -200,6 +200,38 @@ async fn a_list_of_actions_asks_each_distinct_commune_once() {
     );
 }
 
+/// A request cut by `limits.execution_timeout` takes its upstream calls with it: a batch runs in the
+/// request's task, so the retry a 429 asked for (`Retry-After: 1`) is never sent for an answer nobody
+/// waits for any more. Batches in a task of their own went on calling, and spent the source's quota.
+#[tokio::test]
+async fn a_request_cut_by_its_timeout_stops_its_upstream_calls() {
+    let (addr, up) = start_laposte().await;
+    let mut config = geo_http(addr);
+    config.limits.execution_timeout = Duration::from_millis(300);
+    let app = spawn_app_with(config, true).await;
+    up.behave(Behaviour::TooManyRequestsOnce);
+    let before = up.lookups.load(Ordering::SeqCst);
+    let started = Instant::now();
+    let (_, body) = app.query(LYON, json!({})).await;
+    let took = started.elapsed();
+    assert_eq!(
+        errors(&body)[0]["extensions"]["limite"],
+        "limits.execution_timeout",
+        "{body}"
+    );
+    assert!(took < Duration::from_millis(900), "answered after {took:?}");
+    // Past the Retry-After: the retry would have been sent by now.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(
+        up.lookups.load(Ordering::SeqCst) - before,
+        1,
+        "only the call made while the request ran"
+    );
+    // The source is fine for the next request.
+    let (_, body) = app.query(LYON, json!({})).await;
+    assert_eq!(nom(&body), Some("LYON".into()), "{body}");
+}
+
 #[tokio::test]
 async fn failures_give_partial_answers_fast_and_never_replace_good_data() {
     let (addr, up) = start_laposte().await;

@@ -1,6 +1,6 @@
 //! The one error type adapters return.
 //!
-//! It is `Clone` because the request-scoped DataLoader hands the same error to every waiting key, and it
+//! It is `Clone` because a request-scoped batch loader hands the same error to every waiting key, and it
 //! never carries a secret or a URL with credentials: upstream addresses are reduced to their host by
 //! [`redact_url`] before they reach an error.
 
