@@ -169,8 +169,17 @@ async fn per_core_scheduling_shares_sources_between_its_threads_and_finishes_req
 
 #[tokio::test]
 async fn a_list_of_actions_asks_each_distinct_commune_once() {
+    // Without waiting (the default: one turn of the scheduler) and with `[server] batch_delay`.
+    for delay in [Duration::ZERO, Duration::from_millis(5)] {
+        a_list_of_actions_asks_each_distinct_commune_once_with(delay).await;
+    }
+}
+
+async fn a_list_of_actions_asks_each_distinct_commune_once_with(delay: Duration) {
     let (addr, up) = start_laposte().await;
-    let app = spawn_app_with(geo_http(addr), true).await;
+    let mut config = geo_http(addr);
+    config.server.batch_delay = delay;
+    let app = spawn_app_with(config, true).await;
     let before = up.lookups.load(Ordering::SeqCst);
     let (_, body) = app
         .query(
@@ -194,7 +203,7 @@ async fn a_list_of_actions_asks_each_distinct_commune_once() {
         "one request per distinct commune, never one per row"
     );
     eprintln!(
-        "batching: {} actions, {} distinct communes -> {lookups} request(s) to API Géo",
+        "batching ({delay:?}): {} actions, {} distinct communes -> {lookups} request(s) to API Géo",
         edges.len(),
         communes.len()
     );
