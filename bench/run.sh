@@ -8,7 +8,8 @@
 #   2. the same page through /export (NDJSON; bench/metier-page-export.graphql: the same blocks, the
 #      nearby actions first, since the export writes the first list of the query);
 #   3. the physical limit: an axum handler (bench/baseline.rs) answering the very same bytes, and the
-#      floor of passerelle's own stack: `{ __typename }` through the same routes and layers; then the
+#      floor of passerelle's own stack: `{ __typename }` through the same routes and layers, and GET
+#      /health/live through the HTTP layers alone; then the
 #      page and the floor again with `[server] scheduling = "per-core"` (one runtime per core);
 #   4. uncached: four live sources asked from stand-ins (bench/upstreams.py, one process each) with a
 #      fixed latency each (offre-info 20 ms, rome 15 — two calls at once —, onisep 10, geo 5: 50 ms in
@@ -51,7 +52,18 @@ measure() {
   local name=$1 url=$2 option=$3 body=$4
   oha -z "$DURATION" -c "$CONNECTIONS" --no-tui --output-format json -m POST \
     -H 'content-type: application/json' "$option" "$body" "$url" > "$WORK/oha.json"
-  python3 - "$name" "$WORK/oha.json" >> "$RESULTS" <<'PY'
+  record "$name"
+}
+
+# measure_get NAME URL: the same for a GET without body.
+measure_get() {
+  oha -z "$DURATION" -c "$CONNECTIONS" --no-tui --output-format json "$2" > "$WORK/oha.json"
+  record "$1"
+}
+
+# record NAME: the line of $WORK/oha.json in $RESULTS.
+record() {
+  python3 - "$1" "$WORK/oha.json" >> "$RESULTS" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[2]))
 codes = d.get("statusCodeDistribution", {})
@@ -98,6 +110,8 @@ measure "page métier (/export NDJSON)" "$EXPORT_URL" -D "$WORK/export-body.json
 # The floor of the stack: the smallest operation through the same routes, layers and async-graphql.
 echo '{"query": "{ __typename }"}' > "$WORK/typename-body.json"
 measure "plancher : { __typename }" "http://127.0.0.1:$PORT/graphql" -D "$WORK/typename-body.json"
+# Below it, the HTTP layers alone (routing, rate limit, metrics, traces, CORS), no GraphQL.
+measure_get "plancher HTTP : GET /health/live" "http://127.0.0.1:$PORT/health/live"
 kill "$SERVER" 2> /dev/null || true
 wait "$SERVER" 2> /dev/null || true
 # The same with `[server] scheduling = "per-core"`: one runtime per core, no hand-offs between threads.
@@ -219,6 +233,8 @@ print("page, per-core / référence   :", ratio("page métier (GraphQL), schedul
 print("export / référence axum      :", ratio("page métier (/export NDJSON)", "référence axum (mêmes octets que l'export)"))
 print("{ __typename } / référence   :", ratio("plancher : { __typename }", "référence axum (mêmes octets que GraphQL)"),
       "(le plancher des couches HTTP et d'async-graphql)")
+print("GET /health/live / référence :", ratio("plancher HTTP : GET /health/live", "référence axum (mêmes octets que GraphQL)"),
+      "(les couches HTTP seules, réponse de quelques octets)")
 alone = float(by["amont le plus lent seul (offre-info, 20 ms), 1 connexion"][2])
 gw = float([r for r in rows if r[0].startswith("sans cache") and r[0].endswith("1 connexion")][0][2])
 print(f"sans cache, p50 : {gw:.2f} ms pour un amont le plus lent à {alone:.2f} ms seul : écart {gw - alone:+.2f} ms "
