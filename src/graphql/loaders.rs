@@ -3,13 +3,18 @@
 //! live for one request only: no cache shared across requests here.
 //!
 //! A batch runs in the request's own task, not in a spawned one: the first key of a round opens the
-//! round and waits one turn of the scheduler (or `[server] batch_delay`), while the other fields of
-//! the request add their keys; then one call to the adapter answers them all. A spawned task would
+//! round, which waits until the request's task is polled again (or `[server] batch_delay`), so that
+//! every field polled in the same pass adds its keys; then one call to the adapter answers them all.
+//! The request's future is wrapped by [`Turns::drive`], which counts those polls: a round waits for
+//! the next one. (`yield_now` would not do: a second field waiting on the same round polls the
+//! round's future again in the same pass, and a yielded future is ready on its second poll.) A spawned task would
 //! cost a hand-off to another thread on the way out and another on the way back (measured with
 //! `tcpdump` on the live sources: see the README, Performances), and it would outlive a request
 //! dropped on timeout.
 
 use std::collections::{HashMap, HashSet};
+use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -25,6 +30,39 @@ use passerelle_rncp::RncpAdapter;
 use passerelle_rome::RomeAdapter;
 
 use crate::sources::Sources;
+
+/// How many times the request's future has been polled (see the module). Cheap to clone.
+#[derive(Debug, Clone, Default)]
+pub struct Turns(Arc<AtomicU64>);
+
+impl Turns {
+    /// Runs `future`, counting its polls: the loaders' rounds wait for the next one.
+    pub fn drive<F: Future>(&self, future: F) -> impl Future<Output = F::Output> {
+        let turns = self.clone();
+        async move {
+            let mut future = std::pin::pin!(future);
+            std::future::poll_fn(|cx| {
+                turns.0.fetch_add(1, Ordering::Relaxed);
+                future.as_mut().poll(cx)
+            })
+            .await
+        }
+    }
+
+    /// Waits until the request's future is polled again.
+    async fn next(&self) {
+        let now = self.0.load(Ordering::Relaxed);
+        std::future::poll_fn(|cx| {
+            if self.0.load(Ordering::Relaxed) == now {
+                cx.waker().wake_by_ref();
+                std::task::Poll::Pending
+            } else {
+                std::task::Poll::Ready(())
+            }
+        })
+        .await;
+    }
+}
 
 type Batch<A> = Shared<
     BoxFuture<
@@ -45,16 +83,18 @@ pub struct RecordLoader<A: Adapter> {
     log: Arc<StaleLog>,
     span: tracing::Span,
     delay: Duration,
+    turns: Turns,
     open: Arc<Mutex<Option<Round<A>>>>,
 }
 
 impl<A: Adapter> RecordLoader<A> {
-    fn new(adapter: &Arc<A>, log: &Arc<StaleLog>, delay: Duration) -> Self {
+    fn new(adapter: &Arc<A>, log: &Arc<StaleLog>, delay: Duration, turns: &Turns) -> Self {
         Self {
             adapter: Arc::clone(adapter),
             log: Arc::clone(log),
             span: tracing::Span::current(),
             delay,
+            turns: turns.clone(),
             open: Arc::new(Mutex::new(None)),
         }
     }
@@ -97,11 +137,12 @@ impl<A: Adapter> RecordLoader<A> {
         let batch = {
             let (adapter, log, delay) =
                 (Arc::clone(&self.adapter), Arc::clone(&self.log), self.delay);
+            let turns = self.turns.clone();
             let (gathered, open) = (Arc::clone(&gathered), Arc::clone(&self.open));
             let parent = self.span.clone();
             async move {
                 if delay.is_zero() {
-                    tokio::task::yield_now().await;
+                    turns.next().await;
                 } else {
                     tokio::time::sleep(delay).await;
                 }
@@ -158,8 +199,13 @@ pub struct Loaders {
     pub communes: RecordLoader<GeoAdapter>,
 }
 
-fn loader<A: Adapter>(adapter: &Arc<A>, log: &Arc<StaleLog>, delay: Duration) -> RecordLoader<A> {
-    RecordLoader::new(adapter, log, delay)
+fn loader<A: Adapter>(
+    adapter: &Arc<A>,
+    log: &Arc<StaleLog>,
+    delay: Duration,
+    turns: &Turns,
+) -> RecordLoader<A> {
+    RecordLoader::new(adapter, log, delay, turns)
 }
 
 impl std::fmt::Debug for Loaders {
@@ -169,16 +215,154 @@ impl std::fmt::Debug for Loaders {
 }
 
 impl Loaders {
-    /// Fresh loaders for one request, noting stale answers in `log`.
-    pub fn new(sources: &Sources, log: &Arc<StaleLog>) -> Self {
+    /// Fresh loaders for one request, noting stale answers in `log`; the request's future must run
+    /// under [`Turns::drive`] of `turns`.
+    pub fn new(sources: &Sources, log: &Arc<StaleLog>, turns: &Turns) -> Self {
         let delay = sources.batch_delay;
         Self {
-            metiers: loader(&sources.rome, log, delay),
-            fiches_onisep: loader(&sources.onisep, log, delay),
-            certifications: loader(&sources.rncp, log, delay),
-            actions: loader(&sources.offre_info, log, delay),
-            ressources: loader(&sources.repere_metiers, log, delay),
-            communes: loader(&sources.geo, log, delay),
+            metiers: loader(&sources.rome, log, delay, turns),
+            fiches_onisep: loader(&sources.onisep, log, delay, turns),
+            certifications: loader(&sources.rncp, log, delay, turns),
+            actions: loader(&sources.offre_info, log, delay, turns),
+            ressources: loader(&sources.repere_metiers, log, delay, turns),
+            communes: loader(&sources.geo, log, delay, turns),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use passerelle_core::{
+        PageRequest, RefreshOutcome, SearchPage, SourceDescriptor, SourceHealth, SourceStatus,
+    };
+
+    const DESCRIPTOR: SourceDescriptor = SourceDescriptor {
+        id: "essai",
+        nom: "Essai",
+        producteur: "passerelle",
+        licence: "—",
+        url: "http://127.0.0.1/",
+        attribution: "—",
+    };
+
+    /// Answers `k * 10` for keys below 100 (others are unknown) and notes each call's keys; fails
+    /// every call when `fail`.
+    #[derive(Default)]
+    struct Counting {
+        calls: Mutex<Vec<Vec<u32>>>,
+        fail: bool,
+    }
+
+    impl Adapter for Counting {
+        type Key = u32;
+        type Record = u32;
+        type Filter = ();
+
+        fn descriptor(&self) -> &SourceDescriptor {
+            &DESCRIPTOR
+        }
+
+        async fn fetch(&self, keys: &[u32]) -> Result<HashMap<u32, u32>, AdapterError> {
+            let mut asked = keys.to_vec();
+            asked.sort_unstable();
+            self.calls.lock().unwrap().push(asked);
+            if self.fail {
+                return Err(AdapterError::NotReady { source_id: "essai" });
+            }
+            Ok(keys
+                .iter()
+                .filter(|k| **k < 100)
+                .map(|k| (*k, k * 10))
+                .collect())
+        }
+
+        async fn search(&self, _: &(), _: PageRequest) -> Result<SearchPage<u32>, AdapterError> {
+            Err(AdapterError::NotReady { source_id: "essai" })
+        }
+
+        fn health(&self) -> SourceHealth {
+            SourceHealth {
+                status: SourceStatus::Ready,
+                mode: "sample",
+                records: 100,
+                version: None,
+                loaded_at: None,
+                last_error: None,
+                anomalies: Arc::from(Vec::new()),
+            }
+        }
+
+        async fn refresh(&self) -> Result<RefreshOutcome, AdapterError> {
+            Ok(RefreshOutcome::Unchanged)
+        }
+    }
+
+    fn loader(adapter: &Arc<Counting>, delay: Duration) -> (RecordLoader<Counting>, Turns) {
+        let turns = Turns::default();
+        let loader = RecordLoader::new(adapter, &Arc::new(StaleLog::default()), delay, &turns);
+        (loader, turns)
+    }
+
+    #[tokio::test]
+    async fn the_keys_asked_in_one_turn_make_one_call_and_later_keys_the_next() {
+        for delay in [Duration::ZERO, Duration::from_millis(2)] {
+            let adapter = Arc::new(Counting::default());
+            let (l, turns) = loader(&adapter, delay);
+            let (one, two, many) = turns
+                .drive(async {
+                    futures::join!(l.load_one(1), l.load_one(2), l.load_many([2, 3, 500, 3]))
+                })
+                .await;
+            assert_eq!(one.unwrap(), Some(10));
+            assert_eq!(two.unwrap(), Some(20));
+            let many = many.unwrap();
+            assert_eq!(
+                many,
+                HashMap::from([(2, 20), (3, 30)]),
+                "an unknown key is absent"
+            );
+            // Asked once the batch has run: a new round.
+            assert_eq!(turns.drive(l.load_one(4)).await.unwrap(), Some(40));
+            assert!(l.load_many([]).await.unwrap().is_empty());
+            assert_eq!(
+                *adapter.calls.lock().unwrap(),
+                vec![vec![1, 2, 3, 500], vec![4]],
+                "{delay:?}: one call per round, each key once"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn every_key_of_a_failed_round_gets_its_error() {
+        let adapter = Arc::new(Counting {
+            fail: true,
+            ..Counting::default()
+        });
+        let (l, turns) = loader(&adapter, Duration::ZERO);
+        let (one, many) = turns
+            .drive(async { futures::join!(l.load_one(1), l.load_many([2, 3])) })
+            .await;
+        for error in [one.unwrap_err(), many.unwrap_err()] {
+            assert!(
+                matches!(error, AdapterError::NotReady { source_id: "essai" }),
+                "{error:?}"
+            );
+        }
+        assert_eq!(adapter.calls.lock().unwrap().len(), 1, "one call for both");
+    }
+
+    #[tokio::test]
+    async fn a_request_dropped_before_its_round_runs_calls_nothing() {
+        let adapter = Arc::new(Counting::default());
+        let (l, turns) = loader(&adapter, Duration::ZERO);
+        // Polled once (the round opens and waits for the next turn), then dropped with its loader,
+        // as a request cut by its timeout is: no task is left to make the call.
+        let mut request = Box::pin(turns.drive(l.load_one(1)));
+        assert!(futures::poll!(request.as_mut()).is_pending());
+        drop(request);
+        drop(l);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert!(adapter.calls.lock().unwrap().is_empty());
     }
 }

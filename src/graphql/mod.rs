@@ -250,14 +250,16 @@ async fn execute_checked(
         None => None,
     };
     let log = Arc::new(passerelle_core::freshness::StaleLog::default());
+    let turns = loaders::Turns::default();
     let entity_errors = Arc::new(entities::EntityErrors::default());
     let mut request = request
-        .data(Loaders::new(sources, &log))
+        .data(Loaders::new(sources, &log, &turns))
         .data(Arc::clone(&entity_errors));
     if let Some(doc) = to_run.or(document.as_deref()) {
         request.set_parsed_query(doc.clone());
     }
-    let execution = passerelle_core::freshness::scope(Arc::clone(&log), schema.execute(request));
+    let execution =
+        passerelle_core::freshness::scope(Arc::clone(&log), turns.drive(schema.execute(request)));
     let mut response = match tokio::time::timeout(limits.execution_timeout, execution).await {
         Ok(response) => response,
         Err(_) => {
