@@ -2,15 +2,18 @@
 //! of 50 actions asking for their commune makes one call to the adapter with the distinct keys. They
 //! live for one request only: no cache shared across requests here.
 //!
-//! A batch runs in the request's own task, not in a spawned one: the first key of a round opens the
-//! round, which waits until the request's task is polled again (or `[server] batch_delay`), so that
-//! every field polled in the same pass adds its keys; then one call to the adapter answers them all.
-//! The request's future is wrapped by [`Turns::drive`], which counts those polls: a round waits for
-//! the next one. (`yield_now` would not do: a second field waiting on the same round polls the
-//! round's future again in the same pass, and a yielded future is ready on its second poll.) A spawned task would
-//! cost a hand-off to another thread on the way out and another on the way back (measured with
-//! `tcpdump` on the live sources: see the README, Performances), and it would outlive a request
-//! dropped on timeout.
+//! A round belongs to the request: the first key of a round opens it, and it waits until the request's
+//! task is polled again (or `[server] batch_delay`), so that every field polled in the same pass adds
+//! its keys; then one call to the adapter answers them all. The request's future is wrapped by
+//! [`Turns::drive`], which counts those polls. (`yield_now` would not do: a second field waiting on
+//! the same round polls the round's future again in the same pass, and a yielded future is ready on
+//! its second poll.)
+//!
+//! An in-memory source answers right there. A live API's calls go out from a task of their own, so
+//! that the batches of several sources are prepared and sent in parallel on the runtime's threads;
+//! that task is aborted when the round is dropped, i.e. when the request ends (cut by
+//! `limits.execution_timeout`, or its client gone): no call and no retry is made for an answer nobody
+//! waits for (async-graphql's DataLoader, used before, let its batch tasks run on).
 
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
@@ -61,6 +64,15 @@ impl Turns {
             }
         })
         .await;
+    }
+}
+
+/// A spawned task, aborted when dropped.
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 
@@ -159,10 +171,21 @@ impl<A: Adapter> RecordLoader<A> {
                     source = adapter.descriptor().id,
                     cles = keys.len(),
                 );
-                freshness::scope(log, adapter.fetch(&keys))
-                    .instrument(span)
-                    .await
-                    .map(Arc::new)
+                let live = adapter.api_client().is_some();
+                let fetch = async move { freshness::scope(log, adapter.fetch(&keys)).await }
+                    .instrument(span);
+                if !live {
+                    // In memory: lookups, done here.
+                    return fetch.await.map(Arc::new);
+                }
+                // A live API: the calls go out from a task of their own, so that the batches of a
+                // request's sources are prepared and sent in parallel on the runtime's threads; the
+                // task is aborted if the round is dropped (the request ended), retries included.
+                let mut task = AbortOnDrop(tokio::spawn(fetch));
+                match (&mut task.0).await {
+                    Ok(result) => result.map(Arc::new),
+                    Err(e) => std::panic::resume_unwind(e.into_panic()),
+                }
             }
             .boxed()
             .shared()
