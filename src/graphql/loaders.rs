@@ -172,6 +172,7 @@ impl<A: Adapter> RecordLoader<A> {
                     cles = keys.len(),
                 );
                 let live = adapter.api_client().is_some();
+                let source_id = adapter.descriptor().id;
                 let fetch = async move { freshness::scope(log, adapter.fetch(&keys)).await }
                     .instrument(span);
                 if !live {
@@ -184,7 +185,11 @@ impl<A: Adapter> RecordLoader<A> {
                 let mut task = AbortOnDrop(tokio::spawn(fetch));
                 match (&mut task.0).await {
                     Ok(result) => result.map(Arc::new),
-                    Err(e) => std::panic::resume_unwind(e.into_panic()),
+                    // A panic in the adapter, or the runtime shutting down.
+                    Err(e) => Err(AdapterError::Internal {
+                        source_id,
+                        reason: Arc::from(format!("chargement groupé interrompu : {e}")),
+                    }),
                 }
             }
             .boxed()
