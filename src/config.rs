@@ -192,8 +192,8 @@ pub struct ServerConfig {
     #[serde(default)]
     pub cache_dir: Option<PathBuf>,
     /// How long a request's batch loader waits to gather keys before one call to the source. Default
-    /// `0us`: the keys a list asks for in one pass are gathered anyway, and waiting costs throughput
-    /// (measured by `bench/batch_delay.sh`, see the README).
+    /// `0us`: the keys a list asks for in one pass are gathered anyway, and waiting lengthens every
+    /// request (measured by `bench/batch_delay.sh`, see the README).
     #[serde(
         default = "default_batch_delay",
         deserialize_with = "passerelle_core::config::deserialize_duration"
