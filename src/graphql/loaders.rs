@@ -165,14 +165,14 @@ impl<A: Adapter> RecordLoader<A> {
                         .into_iter()
                         .collect();
                 use tracing::Instrument as _;
+                let source_id = adapter.descriptor().id;
                 let span = tracing::info_span!(
                     parent: &parent,
                     "chargement groupé",
-                    source = adapter.descriptor().id,
+                    source = source_id,
                     cles = keys.len(),
                 );
                 let live = adapter.api_client().is_some();
-                let source_id = adapter.descriptor().id;
                 let fetch = async move { freshness::scope(log, adapter.fetch(&keys)).await }
                     .instrument(span);
                 if !live {
@@ -227,15 +227,6 @@ pub struct Loaders {
     pub communes: RecordLoader<GeoAdapter>,
 }
 
-fn loader<A: Adapter>(
-    adapter: &Arc<A>,
-    log: &Arc<StaleLog>,
-    delay: Duration,
-    turns: &Turns,
-) -> RecordLoader<A> {
-    RecordLoader::new(adapter, log, delay, turns)
-}
-
 impl std::fmt::Debug for Loaders {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Loaders")
@@ -248,12 +239,12 @@ impl Loaders {
     pub fn new(sources: &Sources, log: &Arc<StaleLog>, turns: &Turns) -> Self {
         let delay = sources.batch_delay;
         Self {
-            metiers: loader(&sources.rome, log, delay, turns),
-            fiches_onisep: loader(&sources.onisep, log, delay, turns),
-            certifications: loader(&sources.rncp, log, delay, turns),
-            actions: loader(&sources.offre_info, log, delay, turns),
-            ressources: loader(&sources.repere_metiers, log, delay, turns),
-            communes: loader(&sources.geo, log, delay, turns),
+            metiers: RecordLoader::new(&sources.rome, log, delay, turns),
+            fiches_onisep: RecordLoader::new(&sources.onisep, log, delay, turns),
+            certifications: RecordLoader::new(&sources.rncp, log, delay, turns),
+            actions: RecordLoader::new(&sources.offre_info, log, delay, turns),
+            ressources: RecordLoader::new(&sources.repere_metiers, log, delay, turns),
+            communes: RecordLoader::new(&sources.geo, log, delay, turns),
         }
     }
 }
