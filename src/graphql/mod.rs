@@ -70,7 +70,7 @@ pub use query::QueryRoot;
 use crate::sources::Sources;
 
 /// The schema type.
-pub type PasserelleSchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
+pub type PasserelleSchema = Schema<entities::Root, EmptyMutation, EmptySubscription>;
 
 /// Builds the schema over the sources.
 pub fn build_schema(sources: Arc<Sources>) -> PasserelleSchema {
@@ -82,7 +82,8 @@ pub fn build_schema_with(
     sources: Arc<Sources>,
     security: &crate::config::SecurityConfig,
 ) -> PasserelleSchema {
-    let mut builder = Schema::build(QueryRoot, EmptyMutation, EmptySubscription).data(sources);
+    let mut builder =
+        Schema::build(entities::Root(QueryRoot), EmptyMutation, EmptySubscription).data(sources);
     if !security.introspection {
         builder = builder.disable_introspection();
     }
@@ -94,7 +95,7 @@ pub fn build_schema_with(
 
 /// The schema in SDL, as committed in `schema.graphql`.
 pub fn sdl() -> String {
-    Schema::build(QueryRoot, EmptyMutation, EmptySubscription)
+    Schema::build(entities::Root(QueryRoot), EmptyMutation, EmptySubscription)
         .finish()
         .sdl()
 }

@@ -302,3 +302,86 @@ async fn a_bad_key_or_a_failed_source_nulls_its_own_entity_only() {
     );
     app.stop().await;
 }
+
+/// A representation that no entity resolver takes — not an object, `__typename` absent or unknown
+/// (another subgraph's type, a typo), its key absent — nulls its own entity with an error that names
+/// what a representation must hold; the others resolve (async-graphql alone answers "Entity not
+/// found." and fails the whole list).
+#[tokio::test]
+async fn a_representation_of_no_known_entity_nulls_itself_only() {
+    let app = spawn_app().await;
+    let (status, body) = app
+        .query(
+            r#"query ($r: [_Any!]!) { _entities(representations: $r) { ... on Metier { codeRome } ... on Commune { codeInsee } } }"#,
+            json!({ "r": [
+                { "__typename": "Metier", "codeRome": "M1805" },
+                { "__typename": "Entreprise", "siret": "12345678900011" },
+                { "codeRome": "M1805" },
+                { "__typename": "Metier", "code": "M1805" },
+                "M1805",
+                { "__typename": "Entreprise", "siret": "12345678900011" },
+                { "__typename": "Commune", "codeInsee": "69123" },
+            ] }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body:#}");
+    let entities = body["data"]["_entities"]
+        .as_array()
+        .unwrap_or_else(|| panic!("the list is kept: {body:#}"));
+    assert_eq!(entities.len(), 7, "{body:#}");
+    assert_eq!(entities[0]["codeRome"], "M1805");
+    assert_eq!(entities[6]["codeInsee"], "69123");
+    for (i, entity) in entities.iter().enumerate().take(6).skip(1) {
+        assert_eq!(*entity, Value::Null, "entity {i}: {body:#}");
+    }
+    let errors = errors(&body);
+    assert_eq!(errors.len(), 5, "one error per refused representation: {body:#}");
+    let message = |i: usize| {
+        let e = errors
+            .iter()
+            .find(|e| e["path"] == json!(["_entities", i]))
+            .unwrap_or_else(|| panic!("an error at _entities.{i}: {body:#}"));
+        assert_eq!(e["extensions"]["code"], "BAD_USER_INPUT", "{e}");
+        assert_eq!(e["extensions"]["argument"], "representations", "{e}");
+        e["message"].as_str().unwrap().to_owned()
+    };
+    for i in [1, 5] {
+        let m = message(i);
+        assert!(
+            m.contains("« Entreprise » inconnu") && m.contains("Metier (codeRome)"),
+            "the unknown type and the known ones: {m}"
+        );
+    }
+    let m = message(2);
+    assert!(m.contains("__typename") && m.contains("Commune (codeInsee)"), "{m}");
+    let m = message(3);
+    assert!(m.contains("clé codeRome") && m.contains("Metier"), "{m}");
+    let m = message(4);
+    assert!(m.contains("\"M1805\"") && m.contains("objet"), "{m}");
+    app.stop().await;
+}
+
+/// The entity keys that name what a representation must hold are those the schema declares.
+#[tokio::test]
+async fn the_entity_keys_named_in_errors_are_the_schema_keys() {
+    let app = spawn_app().await;
+    let (_, body) = app.query("{ _service { sdl } }", json!({})).await;
+    let sdl = body["data"]["_service"]["sdl"].as_str().unwrap().to_owned();
+    let mut declared: Vec<(String, String)> = sdl
+        .lines()
+        .filter_map(|line| {
+            let rest = line.trim().strip_prefix("type ")?;
+            let (name, after) = rest.split_once(' ')?;
+            let key = after.split_once("@key(fields: \"")?.1.split_once('"')?.0;
+            Some((name.to_owned(), key.to_owned()))
+        })
+        .collect();
+    declared.sort();
+    let mut named: Vec<(String, String)> = passerelle::graphql::entities::KEYS
+        .iter()
+        .map(|(t, k)| ((*t).to_owned(), (*k).to_owned()))
+        .collect();
+    named.sort();
+    assert_eq!(declared, named, "{sdl}");
+    app.stop().await;
+}
