@@ -5,9 +5,11 @@
 //! A round belongs to the request: the first key of a round opens it, and it waits until the request's
 //! task is polled again (or `[server] batch_delay`), so that every field polled in the same pass adds
 //! its keys; then one call to the adapter answers them all. The request's future is wrapped by
-//! [`Turns::drive`], which counts those polls. (`yield_now` would not do: a second field waiting on
-//! the same round polls the round's future again in the same pass, and a yielded future is ready on
-//! its second poll.)
+//! [`Turns::drive`], which counts those polls and wakes the waiting rounds once a pass is over.
+//! (`yield_now` would not do: a second field waiting on the same round polls the round's future again
+//! in the same pass, and a yielded future is ready on its second poll. Nor would a round that wakes
+//! itself while polled: `FuturesUnordered`, where async-graphql polls an object's fields, ends its pass
+//! after two such wakes, and the fields after them would wait one more pass.)
 //!
 //! An in-memory source answers right there. A live API's calls go out from a task of their own, so
 //! that the batches of several sources are prepared and sent in parallel on the runtime's threads;
@@ -34,19 +36,40 @@ use passerelle_rome::RomeAdapter;
 
 use crate::sources::Sources;
 
-/// How many times the request's future has been polled (see the module). Cheap to clone.
+/// How many times the request's future has been polled, and the rounds waiting for the next poll (see
+/// the module). Cheap to clone.
 #[derive(Debug, Clone, Default)]
-pub struct Turns(Arc<AtomicU64>);
+pub struct Turns(Arc<TurnsInner>);
+
+#[derive(Debug, Default)]
+struct TurnsInner {
+    count: AtomicU64,
+    waiting: Mutex<Vec<std::task::Waker>>,
+}
 
 impl Turns {
-    /// Runs `future`, counting its polls: the loaders' rounds wait for the next one.
+    /// Runs `future`, counting its polls: the loaders' rounds wait for the next one. The rounds that
+    /// wait are woken once the pass is over, not during it: a future that wakes itself while it is
+    /// polled makes `FuturesUnordered` (async-graphql's fields) end its pass early, and the fields it
+    /// has not polled yet would only add their keys to the next round.
     pub fn drive<F: Future>(&self, future: F) -> impl Future<Output = F::Output> {
         let turns = self.clone();
         async move {
             let mut future = std::pin::pin!(future);
             std::future::poll_fn(|cx| {
-                turns.0.fetch_add(1, Ordering::Relaxed);
-                future.as_mut().poll(cx)
+                turns.0.count.fetch_add(1, Ordering::Relaxed);
+                let polled = future.as_mut().poll(cx);
+                if polled.is_pending() {
+                    let waiting = std::mem::take(
+                        &mut *turns
+                            .0
+                            .waiting
+                            .lock()
+                            .unwrap_or_else(PoisonError::into_inner),
+                    );
+                    waiting.into_iter().for_each(std::task::Waker::wake);
+                }
+                polled
             })
             .await
         }
@@ -54,10 +77,14 @@ impl Turns {
 
     /// Waits until the request's future is polled again.
     async fn next(&self) {
-        let now = self.0.load(Ordering::Relaxed);
+        let now = self.0.count.load(Ordering::Relaxed);
         std::future::poll_fn(|cx| {
-            if self.0.load(Ordering::Relaxed) == now {
-                cx.waker().wake_by_ref();
+            if self.0.count.load(Ordering::Relaxed) == now {
+                self.0
+                    .waiting
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .push(cx.waker().clone());
                 std::task::Poll::Pending
             } else {
                 std::task::Poll::Ready(())
@@ -350,6 +377,42 @@ mod tests {
                 "{delay:?}: one call per round, each key once"
             );
         }
+    }
+
+    /// async-graphql polls an object's fields in a `FuturesUnordered`, which ends its pass early once
+    /// two of them have woken themselves while polled: rounds that woke themselves to wait for the
+    /// next pass would leave the later fields (here `c`) to a pass of their own, and a live source's
+    /// calls would go out one pass later.
+    #[tokio::test]
+    async fn the_rounds_opened_in_one_pass_all_run_in_the_next() {
+        use futures::StreamExt as _;
+        let adapters: Vec<Arc<Counting>> = (0..3).map(|_| Arc::default()).collect();
+        let turns = Turns::default();
+        let log = Arc::new(StaleLog::default());
+        let [a, b, c] =
+            [0, 1, 2].map(|i| RecordLoader::new(&adapters[i], &log, Duration::ZERO, &turns));
+        let fields: futures::stream::FuturesUnordered<_> = [
+            a.load_one(1).boxed(),
+            b.load_one(2).boxed(),
+            c.load_one(3).boxed(),
+            a.load_one(4).boxed(),
+        ]
+        .into_iter()
+        .collect();
+        let answers: Vec<_> = turns.drive(fields.collect::<Vec<_>>()).await;
+        let mut answers: Vec<u32> = answers.into_iter().map(|a| a.unwrap().unwrap()).collect();
+        answers.sort_unstable();
+        assert_eq!(answers, vec![10, 20, 30, 40]);
+        assert_eq!(
+            turns.0.count.load(Ordering::Relaxed),
+            2,
+            "every field polled in the first pass, every round run in the second"
+        );
+        let calls: Vec<_> = adapters
+            .iter()
+            .map(|a| a.calls.lock().unwrap().clone())
+            .collect();
+        assert_eq!(calls, vec![vec![vec![1, 4]], vec![vec![2]], vec![vec![3]]]);
     }
 
     #[tokio::test]

@@ -335,7 +335,11 @@ async fn a_representation_of_no_known_entity_nulls_itself_only() {
         assert_eq!(*entity, Value::Null, "entity {i}: {body:#}");
     }
     let errors = errors(&body);
-    assert_eq!(errors.len(), 5, "one error per refused representation: {body:#}");
+    assert_eq!(
+        errors.len(),
+        5,
+        "one error per refused representation: {body:#}"
+    );
     let message = |i: usize| {
         let e = errors
             .iter()
@@ -353,7 +357,10 @@ async fn a_representation_of_no_known_entity_nulls_itself_only() {
         );
     }
     let m = message(2);
-    assert!(m.contains("__typename") && m.contains("Commune (codeInsee)"), "{m}");
+    assert!(
+        m.contains("__typename") && m.contains("Commune (codeInsee)"),
+        "{m}"
+    );
     let m = message(3);
     assert!(m.contains("clé codeRome") && m.contains("Metier"), "{m}");
     let m = message(4);
