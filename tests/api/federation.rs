@@ -263,22 +263,11 @@ async fn a_bad_key_or_a_failed_source_nulls_its_own_entity_only() {
         )
         .await;
     assert_eq!(status, 200, "{body:#}");
-    let entities = body["data"]["_entities"]
-        .as_array()
-        .unwrap_or_else(|| panic!("the list is kept: {body:#}"));
-    assert_eq!(entities.len(), 7);
+    let entities = entities_nulled_between(&body, 7, 1..6);
     assert_eq!(entities[0]["codeRome"], "M1805");
     assert_eq!(entities[6]["id"], "MET.503");
-    for (i, entity) in entities.iter().enumerate().take(6).skip(1) {
-        assert_eq!(*entity, Value::Null, "entity {i}: {body:#}");
-    }
     let errors = errors(&body);
-    let at = |i: usize| {
-        errors
-            .iter()
-            .find(|e| e["path"] == json!(["_entities", i]))
-            .unwrap_or_else(|| panic!("an error at _entities.{i}: {body:#}"))
-    };
+    let at = |i: usize| error_at(&errors, i, &body);
     for (i, shown) in [(1, "\"XX\""), (3, "\"XX\""), (4, "1805")] {
         let e = at(i);
         assert_eq!(e["extensions"]["code"], "BAD_USER_INPUT", "{e}");
@@ -325,15 +314,9 @@ async fn a_representation_of_no_known_entity_nulls_itself_only() {
         )
         .await;
     assert_eq!(status, 200, "{body:#}");
-    let entities = body["data"]["_entities"]
-        .as_array()
-        .unwrap_or_else(|| panic!("the list is kept: {body:#}"));
-    assert_eq!(entities.len(), 7, "{body:#}");
+    let entities = entities_nulled_between(&body, 7, 1..6);
     assert_eq!(entities[0]["codeRome"], "M1805");
     assert_eq!(entities[6]["codeInsee"], "69123");
-    for (i, entity) in entities.iter().enumerate().take(6).skip(1) {
-        assert_eq!(*entity, Value::Null, "entity {i}: {body:#}");
-    }
     let errors = errors(&body);
     assert_eq!(
         errors.len(),
@@ -341,10 +324,7 @@ async fn a_representation_of_no_known_entity_nulls_itself_only() {
         "one error per refused representation: {body:#}"
     );
     let message = |i: usize| {
-        let e = errors
-            .iter()
-            .find(|e| e["path"] == json!(["_entities", i]))
-            .unwrap_or_else(|| panic!("an error at _entities.{i}: {body:#}"));
+        let e = error_at(&errors, i, &body);
         assert_eq!(e["extensions"]["code"], "BAD_USER_INPUT", "{e}");
         assert_eq!(e["extensions"]["argument"], "representations", "{e}");
         e["message"].as_str().unwrap().to_owned()
@@ -391,4 +371,24 @@ async fn the_entity_keys_named_in_errors_are_the_schema_keys() {
     named.sort();
     assert_eq!(declared, named, "{sdl}");
     app.stop().await;
+}
+
+/// The `_entities` list of `body`: kept whole (`len` entries), `null` at the indexes of `nulls`.
+fn entities_nulled_between(body: &Value, len: usize, nulls: std::ops::Range<usize>) -> &[Value] {
+    let entities = body["data"]["_entities"]
+        .as_array()
+        .unwrap_or_else(|| panic!("the list is kept: {body:#}"));
+    assert_eq!(entities.len(), len, "{body:#}");
+    for i in nulls {
+        assert_eq!(entities[i], Value::Null, "entity {i}: {body:#}");
+    }
+    entities
+}
+
+/// The error at `["_entities", i]`.
+fn error_at<'a>(errors: &'a [Value], i: usize, body: &Value) -> &'a Value {
+    errors
+        .iter()
+        .find(|e| e["path"] == json!(["_entities", i]))
+        .unwrap_or_else(|| panic!("an error at _entities.{i}: {body:#}"))
 }
