@@ -45,6 +45,8 @@ pub struct Metrics {
     responses: Mutex<HashMap<(String, u16), u64>>,
     /// Operation name → (outcome → count, latency).
     operations: Mutex<HashMap<String, Operation>>,
+    /// Documents validated in full, and requests whose document was validated in full before.
+    validations: [std::sync::atomic::AtomicU64; 2],
 }
 
 #[derive(Debug, Default)]
@@ -81,7 +83,14 @@ impl Metrics {
             max_operations,
             responses: Mutex::default(),
             operations: Mutex::default(),
+            validations: Default::default(),
         }
+    }
+
+    /// Counts one validation: in full (`true`), or of the request alone for a document validated in
+    /// full before (`false`).
+    pub fn validation(&self, full: bool) {
+        self.validations[usize::from(!full)].fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Counts one HTTP response.
@@ -160,6 +169,19 @@ impl Metrics {
                     &format!("operation=\"{}\"", label(name)),
                 );
             }
+        }
+        family(
+            &mut out,
+            "passerelle_graphql_validations_total",
+            "counter",
+            "Validations des documents : complète (règles du document et variables) ou des seules variables pour un document déjà validé (memorisee).",
+        );
+        for (mode, n) in ["complete", "memorisee"].iter().zip(&self.validations) {
+            let _ = writeln!(
+                out,
+                "passerelle_graphql_validations_total{{mode=\"{mode}\"}} {}",
+                n.load(std::sync::atomic::Ordering::Relaxed)
+            );
         }
         render_sources(&mut out, sources);
         out

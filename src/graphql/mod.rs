@@ -19,6 +19,7 @@ mod ressource;
 mod scalars;
 mod source;
 mod statistiques;
+pub mod validated;
 
 use std::sync::Arc;
 
@@ -32,7 +33,7 @@ use async_graphql::parser::types::ExecutableDocument;
 /// Only documents within the limits are kept, each weighed at 64 times its text (a parsed document
 /// takes tens of times the room of its text).
 #[derive(Debug)]
-pub struct Documents(moka::sync::Cache<Arc<str>, Arc<ExecutableDocument>>);
+pub struct Documents(moka::sync::Cache<Arc<str>, Arc<validated::Parsed>>);
 
 impl Documents {
     /// A cache of at most `bytes` (weighed as above; 0: none).
@@ -49,18 +50,20 @@ impl Documents {
 
     /// The parsed document of `query` (kept or parsed now), and whether it was kept already; `None`
     /// when it does not parse (execution then reports the error with its position).
-    pub fn parse(&self, query: &str) -> Option<(Arc<ExecutableDocument>, bool)> {
+    pub fn parse(&self, query: &str) -> Option<(Arc<validated::Parsed>, bool)> {
         if let Some(doc) = self.0.get(query) {
             return Some((doc, true));
         }
         Some((
-            Arc::new(async_graphql::parser::parse_query(query).ok()?),
+            Arc::new(validated::Parsed::new(
+                async_graphql::parser::parse_query(query).ok()?,
+            )),
             false,
         ))
     }
 
     /// Keeps a document that passed the limits.
-    pub fn keep(&self, query: &str, doc: &Arc<ExecutableDocument>) {
+    pub fn keep(&self, query: &str, doc: &Arc<validated::Parsed>) {
         self.0.insert(Arc::from(query), Arc::clone(doc));
     }
 }
@@ -69,8 +72,33 @@ pub use query::QueryRoot;
 
 use crate::sources::Sources;
 
-/// The schema type.
-pub type PasserelleSchema = Schema<entities::Root, EmptyMutation, EmptySubscription>;
+/// async-graphql's schema over the query root.
+type Inner = Schema<entities::Root, EmptyMutation, EmptySubscription>;
+
+/// The schema: async-graphql's, twice over the same sources, once validating each document in full
+/// and once validating only what depends on the request, for documents that passed in full once
+/// (see [`validated`]).
+#[derive(Clone)]
+pub struct PasserelleSchema {
+    strict: Inner,
+    fast: Inner,
+    inputs: Arc<validated::InputTypes>,
+}
+
+impl std::fmt::Debug for PasserelleSchema {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PasserelleSchema")
+            .field("inputs", &self.inputs)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PasserelleSchema {
+    /// The schema in SDL.
+    pub fn sdl(&self) -> String {
+        self.strict.sdl()
+    }
+}
 
 /// Builds the schema over the sources.
 pub fn build_schema(sources: Arc<Sources>) -> PasserelleSchema {
@@ -82,15 +110,24 @@ pub fn build_schema_with(
     sources: Arc<Sources>,
     security: &crate::config::SecurityConfig,
 ) -> PasserelleSchema {
-    let mut builder =
-        Schema::build(entities::Root(QueryRoot), EmptyMutation, EmptySubscription).data(sources);
-    if !security.introspection {
-        builder = builder.disable_introspection();
+    let build = |mode| {
+        let mut builder =
+            Schema::build(entities::Root(QueryRoot), EmptyMutation, EmptySubscription)
+                .data(Arc::clone(&sources))
+                .validation_mode(mode);
+        if !security.introspection {
+            builder = builder.disable_introspection();
+        }
+        if !security.suggestions {
+            builder = builder.disable_suggestions();
+        }
+        builder.finish()
+    };
+    PasserelleSchema {
+        strict: build(async_graphql::ValidationMode::Strict),
+        fast: build(async_graphql::ValidationMode::Fast),
+        inputs: Arc::new(validated::InputTypes::of::<entities::Root>()),
     }
-    if !security.suggestions {
-        builder = builder.disable_suggestions();
-    }
-    builder.finish()
 }
 
 /// The schema in SDL, as committed in `schema.graphql`.
@@ -232,11 +269,11 @@ async fn execute_checked(
     let document = match document {
         Some((doc, kept)) => {
             if let Err(error) =
-                limits::check_document(limits, &doc, operation.as_deref(), &request.variables)
+                limits::check_document(limits, &doc.doc, operation.as_deref(), &request.variables)
             {
                 return refused(error);
             }
-            if !sources.introspection && selects_service(&doc) {
+            if !sources.introspection && selects_service(&doc.doc) {
                 return refused(errors::request_error(
                     "INTROSPECTION_DISABLED",
                     "introspection désactivée : _service { sdl } n'est pas servi ([security] introspection = false)",
@@ -256,11 +293,25 @@ async fn execute_checked(
     let mut request = request
         .data(Loaders::new(sources, &log, &turns))
         .data(Arc::clone(&entity_errors));
-    if let Some(doc) = to_run.or(document.as_deref()) {
+    // A document validated in full once skips the document rules, unless it is another document that
+    // runs (the export's) or the variables need the full check.
+    let validated = to_run.is_none()
+        && document
+            .as_ref()
+            .is_some_and(|d| d.validated() && schema.inputs.accepts(&d.doc, &request.variables));
+    if let Some(doc) = to_run.or(document.as_ref().map(|d| &d.doc)) {
         request.set_parsed_query(doc.clone());
     }
+    if to_run.is_some() || document.is_some() {
+        sources.metrics.validation(!validated);
+    }
+    let runs = if validated {
+        &schema.fast
+    } else {
+        &schema.strict
+    };
     let execution =
-        passerelle_core::freshness::scope(Arc::clone(&log), turns.drive(schema.execute(request)));
+        passerelle_core::freshness::scope(Arc::clone(&log), turns.drive(runs.execute(request)));
     let mut response = match tokio::time::timeout(limits.execution_timeout, execution).await {
         Ok(response) => response,
         Err(_) => {
@@ -273,6 +324,14 @@ async fn execute_checked(
             async_graphql::Response::from_errors(vec![error])
         }
     };
+    // Data means the document passed validation (a refused document has none).
+    if !validated
+        && to_run.is_none()
+        && response.data != async_graphql::Value::Null
+        && let Some(doc) = &document
+    {
+        doc.mark_validated();
+    }
     // Entities that failed alone (`_entities`): null, with their error at their index.
     response.errors.extend(entity_errors.take());
     if sources.mask_errors {
@@ -306,9 +365,9 @@ async fn execute_checked(
             ),
         );
     }
-    let argument_error = errors::finalize(&mut response, document.as_deref());
+    let argument_error = errors::finalize(&mut response, document.as_ref().map(|d| &d.doc));
     if let Some(doc) = &document {
-        order::reorder(&mut response.data, doc, operation.as_deref());
+        order::reorder(&mut response.data, &doc.doc, operation.as_deref());
     }
     let request_error = argument_error
         || (response.data == async_graphql::Value::Null && !response.errors.is_empty());
@@ -317,7 +376,7 @@ async fn execute_checked(
         request_error,
         operation: document
             .as_ref()
-            .and_then(|doc| operation_name(doc, operation.as_deref())),
+            .and_then(|doc| operation_name(&doc.doc, operation.as_deref())),
     }
 }
 

@@ -28,3 +28,4 @@ mod rome;
 mod schema;
 mod security;
 mod sources;
+mod validation;
