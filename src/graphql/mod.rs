@@ -273,6 +273,11 @@ async fn execute_checked(
             {
                 return refused(error);
             }
+            if let Err(error) =
+                validated::required_variables(&doc.doc, operation.as_deref(), &request.variables)
+            {
+                return refused(error);
+            }
             if !sources.introspection && selects_service(&doc.doc) {
                 return refused(errors::request_error(
                     "INTROSPECTION_DISABLED",

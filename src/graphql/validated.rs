@@ -146,6 +146,57 @@ impl InputTypes {
     }
 }
 
+/// GraphQL's coercion of variable values, for what async-graphql leaves to execution: a non-null
+/// variable without a default value must be given, and not as `null`. async-graphql runs the request
+/// without it and fails each field that uses it (`Variable c is not defined.`), other fields going on;
+/// the specification refuses the request before execution (CoerceVariableValues), as this does,
+/// naming the variable, its type and the rule. Checks the operation `name` (or the only one).
+pub fn required_variables(
+    doc: &ExecutableDocument,
+    name: Option<&str>,
+    variables: &Variables,
+) -> Result<(), async_graphql::ServerError> {
+    let op = match (&doc.operations, name) {
+        (DocumentOperations::Single(op), _) => op,
+        (DocumentOperations::Multiple(ops), Some(name)) => {
+            match ops.iter().find(|(n, _)| n.as_str() == name) {
+                Some((_, op)) => op,
+                None => return Ok(()),
+            }
+        }
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => match ops.values().next() {
+            Some(op) => op,
+            None => return Ok(()),
+        },
+        // No operation chosen: execution says so.
+        (DocumentOperations::Multiple(_), None) => return Ok(()),
+    };
+    for def in &op.node.variable_definitions {
+        let def_node = &def.node;
+        if def_node.var_type.node.nullable || def_node.default_value.is_some() {
+            continue;
+        }
+        let problem = match variables.get(&def_node.name.node) {
+            None => "absente",
+            Some(Value::Null) => "nulle",
+            Some(_) => continue,
+        };
+        let variable = def_node.name.node.to_string();
+        let mut error = crate::graphql::errors::request_error(
+            crate::graphql::errors::BAD_USER_INPUT,
+            format!(
+                "variable ${variable} de type {} {problem} : une valeur non nulle est attendue \
+                 (type non nul, sans valeur par défaut)",
+                def_node.var_type.node
+            ),
+            |ext| ext.set("variable", variable.as_str()),
+        );
+        error.locations = vec![def.pos];
+        return Err(error);
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -188,6 +239,27 @@ mod tests {
         ] {
             assert!(!accepts(PAGE, variables.clone()), "{variables}");
         }
+    }
+
+    #[test]
+    fn required_variables_are_those_of_the_operation_run() {
+        let doc = async_graphql::parser::parse_query(
+            "query A($c: CodeRome!) { metier(codeRome: $c) { codeRome } } query B { __typename }",
+        )
+        .unwrap();
+        let none = Variables::default();
+        let refused = required_variables(&doc, Some("A"), &none).unwrap_err();
+        assert_eq!(
+            refused.message,
+            "variable $c de type CodeRome! absente : une valeur non nulle est attendue \
+             (type non nul, sans valeur par défaut)"
+        );
+        assert!(required_variables(&doc, Some("B"), &none).is_ok());
+        // No operation chosen among two, or an unknown one: execution names the problem.
+        assert!(required_variables(&doc, None, &none).is_ok());
+        assert!(required_variables(&doc, Some("C"), &none).is_ok());
+        let given = Variables::from_json(serde_json::json!({"c": "M1805"}));
+        assert!(required_variables(&doc, Some("A"), &given).is_ok());
     }
 
     #[test]

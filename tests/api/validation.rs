@@ -130,3 +130,52 @@ async fn a_refused_document_is_validated_in_full_every_time() {
     assert_eq!(validations(&app).await, (2, 0));
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_required_variable_left_out_or_null_refuses_the_request() {
+    let app = spawn_app().await;
+    let query = "query($c: CodeRome!, $f: Int, $e: CodeRome! = \"M1805\") {
+  metier(codeRome: $c) { codeRome }
+  autre: metier(codeRome: $e) { codeRome ressources(first: $f) { totalCount } }
+}";
+    for (variables, problem) in [(json!({}), "absente"), (json!({"c": null}), "nulle")] {
+        let (status, body) = app.query(query, variables.clone()).await;
+        assert_eq!(status, 200, "{body}");
+        assert!(body.get("data").is_none(), "no field runs: {body}");
+        let errors = errors(&body);
+        assert_eq!(errors.len(), 1, "{body}");
+        assert_eq!(
+            errors[0]["message"],
+            format!(
+                "variable $c de type CodeRome! {problem} : une valeur non nulle est attendue \
+                 (type non nul, sans valeur par défaut)"
+            )
+        );
+        assert_eq!(errors[0]["extensions"]["code"], "BAD_USER_INPUT");
+        assert_eq!(errors[0]["extensions"]["variable"], "c");
+        assert_eq!(errors[0]["locations"], json!([{"line": 1, "column": 7}]));
+    }
+    // A request error: 400 under graphql-response+json.
+    let response = app
+        .client
+        .post(format!("{}/graphql", app.base))
+        .header("accept", "application/graphql-response+json")
+        .json(&json!({ "query": query, "variables": {} }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    // Given: the nullable one may be left out, the one with a default too.
+    let (status, body) = app.query(query, json!({"c": "M1805"})).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(errors(&body).is_empty(), "{body}");
+    assert_eq!(body["data"]["metier"]["codeRome"], "M1805");
+    assert_eq!(body["data"]["autre"]["codeRome"], "M1805");
+    assert!(
+        body["data"]["autre"]["ressources"]["totalCount"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
+    app.stop().await;
+}
