@@ -273,11 +273,6 @@ async fn execute_checked(
             {
                 return refused(error);
             }
-            if let Err(error) =
-                validated::required_variables(&doc.doc, operation.as_deref(), &request.variables)
-            {
-                return refused(error);
-            }
             if !sources.introspection && selects_service(&doc.doc) {
                 return refused(errors::request_error(
                     "INTROSPECTION_DISABLED",
@@ -287,6 +282,11 @@ async fn execute_checked(
             }
             if !kept {
                 sources.documents.keep(query, &doc);
+            }
+            if let Err(error) =
+                validated::required_variables(&doc.doc, operation.as_deref(), &request.variables)
+            {
+                return refused(error);
             }
             Some(doc)
         }

@@ -53,10 +53,13 @@ impl std::fmt::Debug for InputTypes {
 }
 
 impl InputTypes {
-    /// The types reachable from the query root `Q` (its arguments' types, built-in scalars included).
+    /// The types reachable from the query root `Q` (its arguments' types, built-in scalars included),
+    /// and Apollo Federation's `_Any` (the type of `_entities(representations:)`, which async-graphql
+    /// adds to the root itself).
     pub fn of<Q: OutputType>() -> Self {
         let mut registry = Registry::default();
         Q::create_type_info(&mut registry);
+        <async_graphql::Any as async_graphql::InputType>::create_type_info(&mut registry);
         Self(registry)
     }
 
@@ -263,10 +266,16 @@ mod tests {
     }
 
     #[test]
-    fn documents_of_several_operations_or_unknown_types_are_not_accepted() {
+    fn several_operations_or_unknown_types_go_to_full_validation_router_entities_do_not() {
         let two = "query A($c: CodeRome!) { metier(codeRome: $c) { codeRome } } \
                    query B { __typename }";
         assert!(!accepts(two, serde_json::json!({"c": "M1805"})));
+        // A router's entity query: `_Any` is known.
+        let entities = "query($r: [_Any!]!) { _entities(representations: $r) { __typename } }";
+        assert!(accepts(
+            entities,
+            serde_json::json!({"r": [{"__typename": "Metier", "codeRome": "M1805"}]})
+        ));
         let unknown = "query($x: PasUnType) { __typename }";
         assert!(!accepts(unknown, serde_json::json!({"x": 1})));
         assert!(accepts(unknown, serde_json::json!({})));

@@ -179,3 +179,33 @@ async fn a_required_variable_left_out_or_null_refuses_the_request() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_routers_entity_query_skips_the_document_rules_once_validated() {
+    let app = spawn_app().await;
+    let query = "query($representations: [_Any!]!) { _entities(representations: $representations) \
+{ ... on Metier { codeRome libelle } ... on Commune { codeInsee nom } } }";
+    let batches = [
+        json!([{"__typename": "Metier", "codeRome": "M1805"}]),
+        json!([
+            {"__typename": "Commune", "codeInsee": "69123"},
+            {"__typename": "Metier", "codeRome": "K2111"},
+            {"__typename": "Entreprise", "siret": "1"}
+        ]),
+    ];
+    // On a never-seen text each, then on the same text: the first validated in full, the second not.
+    let mut fresh = Vec::new();
+    for (i, representations) in batches.iter().enumerate() {
+        let variables = json!({ "representations": representations });
+        fresh.push(app.query(&format!("{query}\n# {i}"), variables).await);
+    }
+    assert_eq!(fresh[0].1["data"]["_entities"][0]["codeRome"], "M1805");
+    assert_eq!(fresh[1].1["data"]["_entities"][0]["codeInsee"], "69123");
+    assert_eq!(fresh[1].1["data"]["_entities"][2], Value::Null);
+    for (representations, expected) in batches.iter().zip(&fresh) {
+        let variables = json!({ "representations": representations });
+        assert_eq!(&app.query(query, variables).await, expected);
+    }
+    assert_eq!(validations(&app).await, (3, 1));
+    app.stop().await;
+}
