@@ -224,6 +224,24 @@ fn selects_service(doc: &ExecutableDocument) -> bool {
         .any(|(_, op)| within(&op.node.selection_set.node, doc, &mut Vec::new()))
 }
 
+/// The operation a request runs: the one named `name`, or the only one; `None` when there is no such
+/// operation (execution then names the problem).
+pub(crate) fn selected_operation<'a>(
+    doc: &'a ExecutableDocument,
+    name: Option<&str>,
+) -> Option<&'a async_graphql::Positioned<async_graphql::parser::types::OperationDefinition>> {
+    use async_graphql::parser::types::DocumentOperations;
+    match (&doc.operations, name) {
+        (DocumentOperations::Single(op), _) => Some(op),
+        (DocumentOperations::Multiple(ops), Some(name)) => ops
+            .iter()
+            .find(|(n, _)| n.as_str() == name)
+            .map(|(_, op)| op),
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => ops.values().next(),
+        (DocumentOperations::Multiple(_), None) => None,
+    }
+}
+
 /// The name of the operation `requested` (or the only one) of a parsed document.
 fn operation_name(
     doc: &async_graphql::parser::types::ExecutableDocument,

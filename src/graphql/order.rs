@@ -5,25 +5,12 @@
 //! following the selected operation, its fragments and aliases.
 
 use async_graphql::Value;
-use async_graphql::parser::types::{
-    DocumentOperations, ExecutableDocument, Selection, SelectionSet,
-};
+use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
 
 /// Reorders `data` after the operation named `operation` (or the only one) of `doc`.
 pub fn reorder(data: &mut Value, doc: &ExecutableDocument, operation: Option<&str>) {
-    let op = match (&doc.operations, operation) {
-        (DocumentOperations::Single(op), _) => op,
-        (DocumentOperations::Multiple(ops), Some(name)) => {
-            match ops.iter().find(|(n, _)| n.as_str() == name) {
-                Some((_, op)) => op,
-                None => return,
-            }
-        }
-        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => match ops.values().next() {
-            Some(op) => op,
-            None => return,
-        },
-        (DocumentOperations::Multiple(_), None) => return,
+    let Some(op) = super::selected_operation(doc, operation) else {
+        return;
     };
     reorder_value(data, &[&op.node.selection_set.node], doc);
 }

@@ -159,20 +159,9 @@ pub fn required_variables(
     name: Option<&str>,
     variables: &Variables,
 ) -> Result<(), async_graphql::ServerError> {
-    let op = match (&doc.operations, name) {
-        (DocumentOperations::Single(op), _) => op,
-        (DocumentOperations::Multiple(ops), Some(name)) => {
-            match ops.iter().find(|(n, _)| n.as_str() == name) {
-                Some((_, op)) => op,
-                None => return Ok(()),
-            }
-        }
-        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => match ops.values().next() {
-            Some(op) => op,
-            None => return Ok(()),
-        },
-        // No operation chosen: execution says so.
-        (DocumentOperations::Multiple(_), None) => return Ok(()),
+    // No operation chosen among several, or an unknown one: execution says so.
+    let Some(op) = super::selected_operation(doc, name) else {
+        return Ok(());
     };
     for def in &op.node.variable_definitions {
         let def_node = &def.node;
