@@ -22,6 +22,7 @@ pub struct Certification(pub Arc<passerelle_core::model::Certification>);
 
 /// Un organisme qui délivre une certification.
 #[derive(Debug, SimpleObject)]
+#[graphql(crate = "crate::graphql::fast")]
 pub struct Certificateur {
     /// SIRET, quand il est valide dans la source.
     pub siret: Option<Siret>,
@@ -49,7 +50,7 @@ impl FormationOnisep {
 }
 
 /// Une formation décrite par l'ONISEP (Idéo).
-#[Object]
+#[Object(crate = "crate::graphql::fast")]
 impl FormationOnisep {
     /// Identifiant ONISEP (FOR.n).
     async fn id(&self) -> IdFormationOnisep {
@@ -89,7 +90,7 @@ pub struct Correspondance(
 );
 
 /// Une entrée de la table de passage de l'ONISEP : une déclinaison Certif Info de la certification (une par mention ou option).
-#[Object]
+#[Object(crate = "crate::graphql::fast")]
 impl Correspondance {
     /// Numéro Certif Info.
     async fn certif_info(&self) -> Option<CodeCertifInfo> {
@@ -121,7 +122,7 @@ impl Correspondance {
 }
 
 /// Une certification : une fiche du RNCP (France compétences) et/ou une entrée Certif Info, avec ce qu'ajoute la table de passage de l'ONISEP (CFD, formation ONISEP).
-#[Object(cache_control(max_age = 3600))]
+#[Object(cache_control(max_age = 3600), crate = "crate::graphql::fast")]
 impl Certification {
     /// Numéro de fiche RNCP ; `null` pour une entrée Certif Info sans fiche RNCP.
     async fn rncp(&self) -> Option<CodeRncp> {

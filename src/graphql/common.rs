@@ -6,6 +6,7 @@ use passerelle_core::model::CodeLibelle;
 
 /// D'où vient un enregistrement et de quand il date.
 #[derive(Debug, SimpleObject)]
+#[graphql(crate = "crate::graphql::fast")]
 pub struct Provenance {
     /// Identifiant de la source dans passerelle (`rome`, `onisep`, `rncp`, `offre-info`, `repere-metiers`, `geo`).
     pub source: String,
@@ -39,6 +40,7 @@ impl From<&passerelle_core::Provenance> for Provenance {
 
 /// Un code d'une nomenclature et son libellé.
 #[derive(Debug, SimpleObject)]
+#[graphql(crate = "crate::graphql::fast")]
 pub struct Nomenclature {
     /// Code.
     pub code: String,

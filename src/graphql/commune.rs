@@ -34,7 +34,7 @@ fn autour_given() -> async_graphql::Error {
 }
 
 /// Une commune (ou un arrondissement municipal de Paris, Lyon ou Marseille).
-#[Object(cache_control(max_age = 3600))]
+#[Object(cache_control(max_age = 3600), crate = "crate::graphql::fast")]
 impl Commune {
     /// Code INSEE.
     async fn code_insee(&self) -> CodeInsee {

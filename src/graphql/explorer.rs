@@ -81,6 +81,7 @@ pub struct LieuExplorer {
 
 /// Une cible métier : son niveau et ses codes ROME.
 #[derive(Debug, Clone, SimpleObject)]
+#[graphql(crate = "crate::graphql::fast")]
 pub struct Cible {
     /// Niveau (le métier seul ou l'élargissement qui y mène).
     pub niveau: NiveauCible,
@@ -90,6 +91,7 @@ pub struct Cible {
 
 /// Les opportunités d'une cellule, ou l'écart entre deux cellules. Un compte est `null` quand sa source est indisponible (avec une erreur SOURCE_UNAVAILABLE).
 #[derive(Debug, Clone, Copy, Default, SimpleObject)]
+#[graphql(crate = "crate::graphql::fast")]
 pub struct Comptes {
     /// Actions de formation (comme `actionsFormation(filtre: { codesRome, autour }).totalCount`).
     pub actions_formation: Option<i64>,
@@ -127,7 +129,7 @@ pub struct Cellule {
 }
 
 /// Une cellule de la cartographie : une cible × un rayon.
-#[Object]
+#[Object(crate = "crate::graphql::fast")]
 impl Cellule {
     /// La cible métier.
     async fn cible(&self) -> &Cible {
@@ -169,6 +171,7 @@ impl Cellule {
 
 /// La cartographie dynamique autour d'un métier et d'un lieu.
 #[derive(Debug, SimpleObject)]
+#[graphql(crate = "crate::graphql::fast")]
 pub struct Exploration {
     /// Le métier de départ.
     pub code_rome: CodeRome,

@@ -6,6 +6,7 @@ mod commune;
 pub mod entities;
 pub mod errors;
 mod explorer;
+pub mod fast;
 mod filters;
 mod formation;
 pub mod limits;

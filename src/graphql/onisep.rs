@@ -18,6 +18,7 @@ pub struct FicheOnisep(pub Arc<passerelle_core::model::FicheOnisep>);
 
 /// Une publication ONISEP qui présente le métier.
 #[derive(Debug, SimpleObject)]
+#[graphql(crate = "crate::graphql::fast")]
 pub struct Publication {
     /// Titre.
     pub titre: String,
@@ -31,6 +32,7 @@ pub struct Publication {
 
 /// Un domaine et un sous-domaine de la classification ONISEP.
 #[derive(Debug, SimpleObject)]
+#[graphql(crate = "crate::graphql::fast")]
 pub struct DomaineOnisep {
     /// Domaine.
     pub domaine: String,
@@ -40,6 +42,7 @@ pub struct DomaineOnisep {
 
 /// Une courte description du métier pour un usage donné (ex. « Dico des métiers »).
 #[derive(Debug, SimpleObject)]
+#[graphql(crate = "crate::graphql::fast")]
 pub struct FormatCourt {
     /// Usage, tel que publié.
     #[graphql(name = "type")]
@@ -57,7 +60,7 @@ impl FicheOnisep {
 }
 
 /// Une fiche métier Idéo de l'ONISEP, écrite pour les jeunes et leurs familles.
-#[Object(cache_control(max_age = 3600))]
+#[Object(cache_control(max_age = 3600), crate = "crate::graphql::fast")]
 impl FicheOnisep {
     /// Identifiant ONISEP (MET.n).
     async fn id(&self) -> IdOnisep {

@@ -20,6 +20,7 @@ pub const MAX_FIRST: i32 = 100;
 
 /// Informations de pagination d'une connexion (Relay).
 #[derive(Debug, SimpleObject)]
+#[graphql(crate = "crate::graphql::fast")]
 pub struct PageInfo {
     /// Il existe des résultats avant cette page.
     pub has_previous_page: bool,
@@ -44,6 +45,7 @@ macro_rules! connection {
     ($conn:ident, $edge:ident, $node:ty) => {
         #[doc = "Une arête : un résultat et son curseur."]
         #[derive(Debug, SimpleObject)]
+        #[graphql(crate = "crate::graphql::fast")]
         pub struct $edge {
             /// Curseur de cette arête.
             pub cursor: String,
@@ -53,6 +55,7 @@ macro_rules! connection {
 
         #[doc = "Une page de résultats (connexion Relay) avec le nombre total de résultats."]
         #[derive(Debug, SimpleObject)]
+        #[graphql(crate = "crate::graphql::fast")]
         pub struct $conn {
             /// Informations de pagination.
             pub page_info: PageInfo,
@@ -75,6 +78,7 @@ macro_rules! connection {
     ($conn:ident, $edge:ident, $node:ty, autour) => {
         #[doc = "Une arête d'une recherche qui peut se faire autour d'un lieu : un résultat, son curseur et sa distance."]
         #[derive(Debug, SimpleObject)]
+        #[graphql(crate = "crate::graphql::fast")]
         pub struct $edge {
             /// Curseur de cette arête.
             pub cursor: String,
@@ -88,6 +92,7 @@ macro_rules! connection {
 
         #[doc = "Une page de résultats (connexion Relay) d'une recherche qui peut se faire autour d'un lieu, avec le nombre total de résultats."]
         #[derive(Debug, SimpleObject)]
+        #[graphql(crate = "crate::graphql::fast")]
         pub struct $conn {
             /// Informations de pagination.
             pub page_info: PageInfo,

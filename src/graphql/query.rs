@@ -34,7 +34,7 @@ fn check_recherche(recherche: Option<String>) -> async_graphql::Result<Option<St
 pub struct QueryRoot;
 
 /// Racine des requêtes de passerelle.
-#[Object(name = "Query")]
+#[Object(name = "Query", crate = "crate::graphql::fast")]
 impl QueryRoot {
     /// Une fiche métier du ROME 4.0 par son code ; `null` si le code n'existe pas.
     async fn metier(

@@ -202,6 +202,7 @@ impl From<m::TypeOperateur> for TypeOperateur {
 
 /// L'organisation qui publie et organise la ressource.
 #[derive(Debug, SimpleObject)]
+#[graphql(crate = "crate::graphql::fast")]
 pub struct Operateur {
     /// Nom.
     pub nom: String,
@@ -214,6 +215,7 @@ pub struct Operateur {
 
 /// Un créneau.
 #[derive(Debug, SimpleObject)]
+#[graphql(crate = "crate::graphql::fast")]
 pub struct Creneau {
     /// Début.
     pub debut: DateTime<FixedOffset>,
@@ -246,6 +248,7 @@ pub enum TypeLien {
 
 /// Un lien.
 #[derive(Debug, SimpleObject)]
+#[graphql(crate = "crate::graphql::fast")]
 pub struct Lien {
     /// Adresse.
     pub url: String,
@@ -258,6 +261,7 @@ pub struct Lien {
 
 /// Accessibilité aux personnes handicapées, telle que l'opérateur la déclare.
 #[derive(Debug, SimpleObject)]
+#[graphql(crate = "crate::graphql::fast")]
 pub struct Accessibilite {
     /// Accessible aux personnes handicapées.
     pub handicap: Option<bool>,
@@ -267,6 +271,7 @@ pub struct Accessibilite {
 
 /// Contact de l'opérateur, publié seulement avec son consentement.
 #[derive(Debug, SimpleObject)]
+#[graphql(crate = "crate::graphql::fast")]
 #[graphql(cache_control(private))]
 pub struct Contact {
     /// Nom.
@@ -295,7 +300,7 @@ impl Ressource {
 }
 
 /// Une ressource de découverte des métiers publiée sur Repère Métiers (après modération).
-#[Object(cache_control(max_age = 900))]
+#[Object(cache_control(max_age = 900), crate = "crate::graphql::fast")]
 impl Ressource {
     /// Identifiant (RM-000123).
     async fn id(&self) -> ID {

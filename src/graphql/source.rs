@@ -21,6 +21,7 @@ pub enum StatutSource {
 
 /// Un problème trouvé dans les données d'une source, qui n'a pas empêché de servir le reste.
 #[derive(Debug, SimpleObject)]
+#[graphql(crate = "crate::graphql::fast")]
 pub struct Anomalie {
     /// Où : fichier et ligne, chemin d'élément, identifiant d'enregistrement.
     pub emplacement: String,
@@ -45,6 +46,7 @@ impl From<&passerelle_core::Anomaly> for Anomalie {
 
 /// La protection d'une API interrogée en direct (mode `http`) : son disjoncteur et son cache.
 #[derive(Debug, SimpleObject)]
+#[graphql(crate = "crate::graphql::fast")]
 pub struct ProtectionApi {
     /// État du disjoncteur : `ferme` (les appels passent), `ouvert` (réponse immédiate en erreur, sans appel), `semi-ouvert` (un appel d'essai en cours).
     pub disjoncteur: &'static str,
@@ -73,7 +75,7 @@ pub struct ProtectionApi {
 pub struct Source(pub SourceEntry);
 
 /// Une source de données de passerelle, sa licence et sa fraîcheur.
-#[Object(cache_control(no_cache))]
+#[Object(cache_control(no_cache), crate = "crate::graphql::fast")]
 impl Source {
     /// Identifiant (`rome`, `onisep`, `rncp`, `offre-info`, `repere-metiers`, `geo`).
     async fn id(&self) -> &str {

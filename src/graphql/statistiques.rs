@@ -49,6 +49,7 @@ pub enum Dimension {
 
 /// La valeur d'un groupe dans une dimension.
 #[derive(Debug, Clone, SimpleObject)]
+#[graphql(crate = "crate::graphql::fast")]
 pub struct Cle {
     /// La dimension.
     pub dimension: Dimension,
@@ -60,6 +61,7 @@ pub struct Cle {
 
 /// Un groupe et son compte.
 #[derive(Debug, Clone, SimpleObject)]
+#[graphql(crate = "crate::graphql::fast")]
 pub struct Groupe {
     /// Une clé par dimension demandée, dans l'ordre de `par`.
     pub cles: Vec<Cle>,
@@ -69,6 +71,7 @@ pub struct Groupe {
 
 /// Des comptes regroupés.
 #[derive(Debug, SimpleObject)]
+#[graphql(crate = "crate::graphql::fast")]
 pub struct Statistiques {
     /// Ce qui est compté.
     pub objet: ObjetStatistique,

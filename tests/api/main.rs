@@ -16,6 +16,7 @@ mod federation;
 mod graphql_http;
 mod jointures;
 mod limits;
+mod objects;
 mod observability;
 mod offres;
 mod partners;

@@ -25,7 +25,7 @@ pub struct ActionFormation(pub Arc<passerelle_core::model::ActionFormation>);
 pub struct Formation(pub Arc<passerelle_core::model::Formation>);
 
 /// Une formation (le « quoi »), commune à ses actions.
-#[Object(cache_control(max_age = 900))]
+#[Object(cache_control(max_age = 900), crate = "crate::graphql::fast")]
 impl Formation {
     /// Numéro de la formation chez le Carif-Oref.
     async fn numero(&self) -> &str {
@@ -133,7 +133,7 @@ impl Formation {
 }
 
 /// Une action de formation : où et par qui une formation est dispensée, avec ses sessions.
-#[Object(cache_control(max_age = 900))]
+#[Object(cache_control(max_age = 900), crate = "crate::graphql::fast")]
 impl ActionFormation {
     /// Numéro de l'action chez le Carif-Oref.
     async fn numero(&self) -> &str {

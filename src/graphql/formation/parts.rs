@@ -12,6 +12,7 @@ use crate::graphql::scalars::{CodeCertifInfo, CodeInsee, CodeRncp, Date, Formaco
 
 /// Une session d'une action de formation.
 #[derive(Debug, SimpleObject)]
+#[graphql(crate = "crate::graphql::fast")]
 #[graphql(cache_control(max_age = 900))]
 pub struct Session {
     /// Numéro de la session.
@@ -43,6 +44,7 @@ impl From<&passerelle_core::model::Session> for Session {
 
 /// Un lieu et son adresse.
 #[derive(Debug, SimpleObject)]
+#[graphql(crate = "crate::graphql::fast")]
 #[graphql(complex)]
 pub struct Lieu {
     /// Nom du lieu.
@@ -96,6 +98,7 @@ impl From<&passerelle_core::model::Lieu> for Lieu {
 
 /// Un organisme de formation.
 #[derive(Debug, SimpleObject)]
+#[graphql(crate = "crate::graphql::fast")]
 #[graphql(cache_control(max_age = 900))]
 pub struct Organisme {
     /// SIRET, s'il est bien formé.
@@ -115,6 +118,7 @@ impl From<&passerelle_core::model::Organisme> for Organisme {
 
 /// Un Formacode indexant une formation.
 #[derive(Debug, SimpleObject)]
+#[graphql(crate = "crate::graphql::fast")]
 pub struct FormacodeIndexe {
     /// Le Formacode.
     pub code: Formacode,
@@ -127,7 +131,7 @@ pub struct FormacodeIndexe {
 pub struct CertificationVisee(pub passerelle_core::model::CertificationVisee);
 
 /// Une certification préparée (RNCP et/ou Certif Info), telle que l'offre la cite.
-#[Object]
+#[Object(crate = "crate::graphql::fast")]
 impl CertificationVisee {
     /// Numéro RNCP.
     async fn rncp(&self) -> Option<CodeRncp> {
@@ -172,6 +176,7 @@ impl From<passerelle_core::model::OriginePosition> for OriginePosition {
 
 /// Un contact d'une offre, tel que la source le publie (données professionnelles de personnes réelles : jamais plus que ce qui est publié).
 #[derive(Debug, SimpleObject)]
+#[graphql(crate = "crate::graphql::fast")]
 #[graphql(cache_control(private))]
 pub struct ContactOffre {
     /// Civilité.

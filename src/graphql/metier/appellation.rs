@@ -24,7 +24,7 @@ impl From<passerelle_rome::AppellationTrouvee> for Appellation {
 }
 
 /// Une appellation (intitulé d'emploi) d'une fiche métier.
-#[Object(cache_control(max_age = 3600))]
+#[Object(cache_control(max_age = 3600), crate = "crate::graphql::fast")]
 impl Appellation {
     /// Code OGR de l'appellation.
     async fn code_ogr(&self) -> String {

@@ -49,7 +49,7 @@ pub enum JointureFormation {
 pub struct Metier(pub Arc<passerelle_core::model::Metier>);
 
 /// Une fiche métier du ROME 4.0 (France Travail), avec ce que les autres sources y rattachent.
-#[Object(cache_control(max_age = 3600))]
+#[Object(cache_control(max_age = 3600), crate = "crate::graphql::fast")]
 impl Metier {
     /// Code ROME de la fiche.
     async fn code_rome(&self) -> CodeRome {

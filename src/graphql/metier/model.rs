@@ -9,6 +9,7 @@ use crate::graphql::metier::Metier;
 
 /// Une mobilité professionnelle : une fiche vers laquelle évoluer depuis celle-ci.
 #[derive(Debug, SimpleObject)]
+#[graphql(crate = "crate::graphql::fast")]
 pub struct Mobilite {
     /// Rang de la mobilité dans la fiche (1 = la première proposée).
     pub ordre: i32,
@@ -39,6 +40,7 @@ impl From<Importance> for ImportanceCompetence {
 
 /// Une macro-compétence du référentiel.
 #[derive(Debug, SimpleObject)]
+#[graphql(crate = "crate::graphql::fast")]
 pub struct MacroCompetence {
     /// Code OGR.
     pub code_ogr: String,
@@ -48,6 +50,7 @@ pub struct MacroCompetence {
 
 /// Une compétence (savoir-faire ou savoir-être professionnel) mobilisée par le métier.
 #[derive(Debug, SimpleObject)]
+#[graphql(crate = "crate::graphql::fast")]
 pub struct Competence {
     /// Code OGR.
     pub code_ogr: String,
@@ -87,6 +90,7 @@ impl From<&passerelle_core::model::Competence> for Competence {
 
 /// Un savoir (connaissance) mobilisé par le métier.
 #[derive(Debug, SimpleObject)]
+#[graphql(crate = "crate::graphql::fast")]
 pub struct Savoir {
     /// Code OGR.
     pub code_ogr: String,
@@ -100,6 +104,7 @@ pub struct Savoir {
 
 /// Les savoirs d'une catégorie.
 #[derive(Debug, SimpleObject)]
+#[graphql(crate = "crate::graphql::fast")]
 pub struct GroupeSavoirs {
     /// Catégorie (ex. « Domaines d'expertise »).
     pub categorie: String,
@@ -109,6 +114,7 @@ pub struct GroupeSavoirs {
 
 /// Un contexte de travail du métier.
 #[derive(Debug, SimpleObject)]
+#[graphql(crate = "crate::graphql::fast")]
 pub struct ContexteTravail {
     /// Code OGR.
     pub code_ogr: String,
@@ -118,6 +124,7 @@ pub struct ContexteTravail {
 
 /// Les contextes de travail d'un type.
 #[derive(Debug, SimpleObject)]
+#[graphql(crate = "crate::graphql::fast")]
 pub struct GroupeContextesTravail {
     /// Type de contexte (ex. 2 « Horaires et durée du travail »).
     #[graphql(name = "type")]
@@ -128,6 +135,7 @@ pub struct GroupeContextesTravail {
 
 /// Un centre d'intérêt auquel le métier est rattaché.
 #[derive(Debug, SimpleObject)]
+#[graphql(crate = "crate::graphql::fast")]
 pub struct CentreInteret {
     /// Code.
     pub code: String,
@@ -139,6 +147,7 @@ pub struct CentreInteret {
 
 /// Un secteur d'activité auquel le métier est rattaché.
 #[derive(Debug, SimpleObject)]
+#[graphql(crate = "crate::graphql::fast")]
 pub struct SecteurActivite {
     /// Code du secteur.
     pub code: String,
@@ -152,6 +161,7 @@ pub struct SecteurActivite {
 
 /// Un grand domaine du ROME et ses domaines professionnels.
 #[derive(Debug, SimpleObject)]
+#[graphql(crate = "crate::graphql::fast")]
 pub struct GrandDomaine {
     /// Lettre (ex. M).
     pub code: String,
@@ -165,6 +175,7 @@ pub struct GrandDomaine {
 
 /// Un domaine professionnel du ROME (ex. M18).
 #[derive(Debug, SimpleObject)]
+#[graphql(crate = "crate::graphql::fast")]
 pub struct DomaineProfessionnel {
     /// Code : la lettre du grand domaine et deux chiffres (ex. M18).
     pub code: String,

@@ -39,6 +39,7 @@ pub enum Rattachement {
 
 /// Une fiche ONISEP et la façon dont elle est rattachée à la fiche métier.
 #[derive(Debug, SimpleObject)]
+#[graphql(crate = "crate::graphql::fast")]
 pub struct FicheOnisepRattachee {
     /// Comment la fiche ONISEP est rattachée : à un métier, DIRECT par son code ROME ou VIA_FICHE_PARENTE quand l'ONISEP cite la fiche V3 que celle-ci détaille ; à une certification, VIA_FORMATION_ONISEP.
     pub rattachement: Rattachement,
@@ -48,6 +49,7 @@ pub struct FicheOnisepRattachee {
 
 /// Une certification et la façon dont elle est rattachée à la fiche métier.
 #[derive(Debug, SimpleObject)]
+#[graphql(crate = "crate::graphql::fast")]
 pub struct CertificationRattachee {
     /// Comment la certification est rattachée : à un métier, DIRECT par un code ROME de sa fiche RNCP ou VIA_FICHE_PARENTE quand elle cite la fiche V3 que celle-ci détaille ; à une fiche ONISEP, VIA_FORMATION_ONISEP.
     pub rattachement: Rattachement,
@@ -57,6 +59,7 @@ pub struct CertificationRattachee {
 
 /// Une fiche métier ROME 4.0 et la façon dont elle est rattachée à l'enregistrement (fiche ONISEP, certification).
 #[derive(Debug, SimpleObject)]
+#[graphql(crate = "crate::graphql::fast")]
 pub struct MetierRattache {
     /// DIRECT pour le code ROME cité par la source, VIA_FICHE_DETAILLEE pour les fiches ROME 4.0 qui le détaillent.
     pub rattachement: Rattachement,
