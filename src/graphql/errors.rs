@@ -86,12 +86,24 @@ pub fn bad_input(argument: &str, message: impl Into<String>) -> async_graphql::E
     })
 }
 
-/// An input beyond a configured limit.
-pub fn limit_exceeded(argument: &str, message: impl Into<String>) -> async_graphql::Error {
+/// An argument beyond a limit of the schema: names the argument, the limit, the value and the maximum
+/// (`extensions.argument`, `limite`, `valeur`, `maximum`), as the limits of `[limits]` do.
+pub fn limit_exceeded(
+    argument: &str,
+    limite: &str,
+    value: impl Into<Value>,
+    maximum: impl Into<Value>,
+    message: impl Into<String>,
+) -> async_graphql::Error {
     let argument = argument.to_owned();
+    let limite = limite.to_owned();
+    let (value, maximum) = (value.into(), maximum.into());
     async_graphql::Error::new(message).extend_with(move |_, ext| {
         ext.set("code", LIMIT_EXCEEDED);
         ext.set("argument", argument.as_str());
+        ext.set("limite", limite.as_str());
+        ext.set("valeur", value.clone());
+        ext.set("maximum", maximum.clone());
     })
 }
 

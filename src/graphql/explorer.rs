@@ -202,6 +202,9 @@ fn radii(rayons: &[f64]) -> async_graphql::Result<Vec<f64>> {
     if rayons.len() > MAX_RAYONS {
         return Err(limit_exceeded(
             "rayonsKm",
+            "nombre de rayons",
+            rayons.len() as u64,
+            MAX_RAYONS as u64,
             format!("rayonsKm : {} rayons, {MAX_RAYONS} au plus", rayons.len()),
         ));
     }
@@ -216,6 +219,9 @@ fn radii(rayons: &[f64]) -> async_graphql::Result<Vec<f64>> {
         if r > MAX_RAYON_KM {
             return Err(limit_exceeded(
                 "rayonsKm",
+                "rayon (km)",
+                r,
+                MAX_RAYON_KM,
                 format!("rayonsKm : {r} dépasse la limite de {MAX_RAYON_KM} km"),
             ));
         }

@@ -49,18 +49,17 @@ impl Documents {
         )
     }
 
-    /// The parsed document of `query` (kept or parsed now), and whether it was kept already; `None`
-    /// when it does not parse (execution then reports the error with its position).
-    pub fn parse(&self, query: &str) -> Option<(Arc<validated::Parsed>, bool)> {
-        if let Some(doc) = self.0.get(query) {
-            return Some((doc, true));
-        }
-        Some((
-            Arc::new(validated::Parsed::new(
-                async_graphql::parser::parse_query(query).ok()?,
-            )),
-            false,
-        ))
+    /// `query` parsed now; `None` when it does not parse (execution then reports the error with its
+    /// position).
+    pub fn parse(query: &str) -> Option<Arc<validated::Parsed>> {
+        Some(Arc::new(validated::Parsed::new(
+            async_graphql::parser::parse_query(query).ok()?,
+        )))
+    }
+
+    /// The document kept for `query`, if any.
+    pub fn kept(&self, query: &str) -> Option<Arc<validated::Parsed>> {
+        self.0.get(query)
     }
 
     /// Keeps a document that passed the limits.
@@ -196,33 +195,38 @@ pub async fn execute_document(
     executed
 }
 
-/// Whether an operation of `doc` asks for Apollo Federation's `_service` (the whole SDL) at its root.
-fn selects_service(doc: &ExecutableDocument) -> bool {
+/// The introspection field an operation of `doc` asks for at its root, if any: `__schema`, `__type`, or
+/// Apollo Federation's `_service` (the whole SDL); refused when introspection is off.
+fn introspection_field(doc: &ExecutableDocument) -> Option<&'static str> {
     use async_graphql::parser::types::Selection;
+    const FIELDS: [&str; 3] = ["__schema", "__type", "_service"];
     // Each fragment is followed once (circular fragments are refused later, by validation).
     fn within<'a>(
         set: &'a async_graphql::parser::types::SelectionSet,
         doc: &'a ExecutableDocument,
         seen: &mut Vec<&'a str>,
-    ) -> bool {
-        set.items.iter().any(|item| match &item.node {
-            Selection::Field(f) => f.node.name.node == "_service",
+    ) -> Option<&'static str> {
+        set.items.iter().find_map(|item| match &item.node {
+            Selection::Field(f) => FIELDS
+                .iter()
+                .find(|name| f.node.name.node == **name)
+                .copied(),
             Selection::InlineFragment(frag) => within(&frag.node.selection_set.node, doc, seen),
             Selection::FragmentSpread(spread) => {
                 let name = spread.node.fragment_name.node.as_str();
                 if seen.contains(&name) {
-                    return false;
+                    return None;
                 }
                 seen.push(name);
                 doc.fragments
                     .get(&spread.node.fragment_name.node)
-                    .is_some_and(|frag| within(&frag.node.selection_set.node, doc, seen))
+                    .and_then(|frag| within(&frag.node.selection_set.node, doc, seen))
             }
         })
     }
     doc.operations
         .iter()
-        .any(|(_, op)| within(&op.node.selection_set.node, doc, &mut Vec::new()))
+        .find_map(|(_, op)| within(&op.node.selection_set.node, doc, &mut Vec::new()))
 }
 
 /// The operation a request runs: the one named `name`, or the only one; `None` when there is no such
@@ -281,9 +285,14 @@ async fn execute_checked(
         request_error: true,
         operation: None,
     };
-    let document = match limits::check_text(limits, query) {
-        Err(error) => return refused(error),
-        Ok(()) => sources.documents.parse(query),
+    // A kept document passed the text limits already (the limits and the cache live and go together
+    // in `Sources`): its text is not counted again.
+    let document = match sources.documents.kept(query) {
+        Some(doc) => Some((doc, true)),
+        None => match limits::check_text(limits, query) {
+            Err(error) => return refused(error),
+            Ok(()) => Documents::parse(query).map(|doc| (doc, false)),
+        },
     };
     let document = match document {
         Some((doc, kept)) => {
@@ -292,10 +301,14 @@ async fn execute_checked(
             {
                 return refused(error);
             }
-            if !sources.introspection && selects_service(&doc.doc) {
+            if !sources.introspection
+                && let Some(field) = introspection_field(&doc.doc)
+            {
                 return refused(errors::request_error(
                     "INTROSPECTION_DISABLED",
-                    "introspection désactivée : _service { sdl } n'est pas servi ([security] introspection = false)",
+                    format!(
+                        "introspection désactivée : {field} n'est pas servi ([security] introspection = false)"
+                    ),
                     |_| {},
                 ));
             }

@@ -164,6 +164,9 @@ pub fn page_request(
     if first > MAX_FIRST {
         return Err(limit_exceeded(
             "first",
+            "résultats par page",
+            first,
+            MAX_FIRST,
             format!("first = {first} dépasse la limite de {MAX_FIRST} résultats par page"),
         ));
     }

@@ -119,6 +119,43 @@ impl ScalarType for Date {
     }
 
     fn to_value(&self) -> Value {
-        Value::String(self.0.format("%Y-%m-%d").to_string())
+        Value::String(iso_date(self.0))
+    }
+}
+
+/// `AAAA-MM-JJ`, as `format("%Y-%m-%d")` writes it, without parsing that pattern for every date of a
+/// response (years outside 0–9999 keep chrono's writing).
+fn iso_date(date: NaiveDate) -> String {
+    use chrono::Datelike;
+    let year = date.year();
+    if (0..=9999).contains(&year) {
+        format!("{year:04}-{:02}-{:02}", date.month(), date.day())
+    } else {
+        date.format("%Y-%m-%d").to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_written_as_chrono_writes_them() {
+        for (y, m, d) in [
+            (2026, 1, 5),
+            (1999, 12, 31),
+            (0, 1, 1),
+            (9999, 12, 31),
+            (10000, 1, 1),
+            (-1, 3, 4),
+            (33, 7, 9),
+        ] {
+            let date = NaiveDate::from_ymd_opt(y, m, d).unwrap();
+            assert_eq!(
+                iso_date(date),
+                date.format("%Y-%m-%d").to_string(),
+                "{date:?}"
+            );
+        }
     }
 }

@@ -1,6 +1,7 @@
 //! `GET|POST /export?format=csv|ndjson`: a query's first list as a file, every page of it (see
 //! [`crate::export`]). The query is sent as to `/graphql`: in the URL for GET, as a JSON body for POST
-//! (the same rule: no "simple" cross-site form post ever runs it).
+//! (the same rule: no "simple" cross-site form post ever runs it), with the same persisted operations
+//! (an operation outside the trusted documents is refused here too).
 
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::QueryRejection;
@@ -123,7 +124,11 @@ pub async fn post(
     }
 }
 
-async fn run(state: &AppState, request: async_graphql::Request, format: Format) -> Response {
+async fn run(state: &AppState, mut request: async_graphql::Request, format: Format) -> Response {
+    // The same persisted operations as `/graphql`: with trusted documents, only those are exported.
+    if let Err(e) = state.persisted.resolve(&mut request) {
+        return error(StatusCode::BAD_REQUEST, vec![e]);
+    }
     let export = match state.exporter.start(request, format).await {
         Ok(e) => e,
         Err(e) => return failure(&e),

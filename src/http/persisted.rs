@@ -54,7 +54,15 @@ pub fn sha256_hex(text: &str) -> String {
 #[derive(Debug, Clone)]
 pub struct Persisted {
     apq: Option<moka::sync::Cache<String, Arc<str>>>,
-    trusted: Option<Arc<HashMap<String, Arc<str>>>>,
+    trusted: Option<Arc<Trusted>>,
+}
+
+/// The trusted documents: each by the SHA-256 of its file's text and of that text without its final
+/// blank lines (editors end files with one, clients often send the document without it).
+#[derive(Debug)]
+struct Trusted {
+    by_hash: HashMap<String, Arc<str>>,
+    files: usize,
 }
 
 fn error(code: &'static str, message: String) -> ServerError {
@@ -78,7 +86,7 @@ impl Persisted {
 
     /// How many trusted documents are loaded (`None`: the mode is off).
     pub fn trusted_count(&self) -> Option<usize> {
-        self.trusted.as_ref().map(|t| t.len())
+        self.trusted.as_ref().map(|t| t.files)
     }
 
     /// Fills in the query of a request sent by hash, remembers a query sent with its hash, and refuses
@@ -122,7 +130,13 @@ impl Persisted {
                 (Some(h), false) => h.clone(),
                 (None, false) => return Ok(()),
             };
-            return match trusted.get(&key) {
+            // A text is the file's, or the file's without its final blank lines (editors add one).
+            let found = trusted.by_hash.get(&key).or_else(|| {
+                has_query
+                    .then(|| trusted.by_hash.get(&sha256_hex(request.query.trim_end())))
+                    .flatten()
+            });
+            return match found {
                 Some(text) => {
                     request.query = text.to_string();
                     Ok(())
@@ -131,7 +145,7 @@ impl Persisted {
                     OPERATION_NOT_TRUSTED,
                     format!(
                         "opération non autorisée : seules les {} opérations du manifeste de documents de confiance s'exécutent (empreinte sha256 {key})",
-                        trusted.len()
+                        trusted.files
                     ),
                 )),
             };
@@ -172,8 +186,8 @@ impl Persisted {
     }
 }
 
-/// The `*.graphql` files of `dir`, by the SHA-256 of their text.
-fn read_manifest(dir: &Path) -> Result<HashMap<String, Arc<str>>, String> {
+/// The `*.graphql` files of `dir`, by the SHA-256 of their text (see [`Trusted`]).
+fn read_manifest(dir: &Path) -> Result<Trusted, String> {
     let entries = std::fs::read_dir(dir).map_err(|e| {
         format!(
             "persisted.trusted_documents = « {} » : dossier illisible : {e}",
@@ -181,6 +195,7 @@ fn read_manifest(dir: &Path) -> Result<HashMap<String, Arc<str>>, String> {
         )
     })?;
     let mut documents = HashMap::new();
+    let mut files = 0;
     for entry in entries.flatten() {
         let path = entry.path();
         if path.extension().and_then(|e| e.to_str()) != Some("graphql") {
@@ -194,15 +209,21 @@ fn read_manifest(dir: &Path) -> Result<HashMap<String, Arc<str>>, String> {
                 path.display()
             )
         })?;
-        documents.insert(sha256_hex(&text), Arc::from(text.as_str()));
+        let text: Arc<str> = Arc::from(text.as_str());
+        documents.insert(sha256_hex(text.trim_end()), Arc::clone(&text));
+        documents.insert(sha256_hex(&text), text);
+        files += 1;
     }
-    if documents.is_empty() {
+    if files == 0 {
         return Err(format!(
             "persisted.trusted_documents = « {} » : aucun fichier *.graphql",
             dir.display()
         ));
     }
-    Ok(documents)
+    Ok(Trusted {
+        by_hash: documents,
+        files,
+    })
 }
 
 #[cfg(test)]

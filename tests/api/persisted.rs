@@ -92,5 +92,36 @@ async fn trusted_documents_run_only_the_manifest() {
     assert_eq!(status, 200);
     assert_eq!(code(&body), "OPERATION_NOT_TRUSTED", "{body}");
     assert!(body.get("data").is_none());
+    // The file ends with a newline; the same text without it (as clients send it) is the same
+    // operation, and so is its hash.
+    let file = format!("{QUERY}\n");
+    std::fs::write(dir.join("page-metier.graphql"), &file).unwrap();
+    let export = "{ metiers(first: 2) { nodes { codeRome } } }";
+    std::fs::write(dir.join("export.graphql"), format!("{export}\n\n")).unwrap();
+    let mut config = test_config();
+    config.persisted.trusted_documents = Some(dir.clone());
+    let app = spawn_app_with(config, true).await;
+    for text in [QUERY, file.as_str()] {
+        let (_, body) = app.query(text, json!({})).await;
+        assert!(errors(&body).is_empty(), "{body}");
+        let ext = json!({ "persistedQuery": { "version": 1, "sha256Hash": hash(text) } });
+        let (_, body) = app.query_with(json!({ "extensions": ext })).await;
+        assert!(errors(&body).is_empty(), "{body}");
+    }
+    // `/export` runs the same operations only: the trusted one, not another.
+    let (status, _, body) = app.export("format=ndjson", export, json!({})).await;
+    let lines = String::from_utf8(body.unwrap()).unwrap();
+    assert_eq!(status, 200, "{lines}");
+    assert!(lines.starts_with(r#"{"codeRome":"#), "{lines}");
+    let (status, _, body) = app
+        .export(
+            "format=ndjson",
+            "{ metiers(first: 3) { nodes { codeRome } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 400);
+    let body: Value = serde_json::from_slice(&body.unwrap()).unwrap();
+    assert_eq!(code(&body), "OPERATION_NOT_TRUSTED", "{body}");
     let _ = std::fs::remove_dir_all(&dir);
 }

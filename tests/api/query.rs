@@ -186,6 +186,23 @@ async fn limits_and_inputs_name_the_argument_and_the_rule() {
     assert_eq!(e["extensions"]["code"], "LIMIT_EXCEEDED");
     assert_eq!(e["extensions"]["argument"], "first");
     assert!(e["message"].as_str().unwrap().contains("500"));
+    // Like every limit: which one, the value and the maximum.
+    assert_eq!(e["extensions"]["limite"], "résultats par page", "{body}");
+    assert_eq!(e["extensions"]["valeur"], 500, "{body}");
+    assert_eq!(e["extensions"]["maximum"], 100, "{body}");
+    let (_, body) = app
+        .query(
+            r#"{ actionsFormation(filtre: { autour: { codeInsee: "69123", rayonKm: 250.5 } }) { totalCount } }"#,
+            json!({}),
+        )
+        .await;
+    let e = &errors(&body)[0];
+    assert_eq!(
+        e["extensions"]["argument"], "filtre.autour.rayonKm",
+        "{body}"
+    );
+    assert_eq!(e["extensions"]["valeur"], 250.5, "{body}");
+    assert_eq!(e["extensions"]["maximum"], 200.0, "{body}");
 
     let (_, body) = app
         .query(r#"{ actionsFormation(filtre: { autour: { codeInsee: "69123", latitude: 45.0, longitude: 4.0, rayonKm: 10 } }) { totalCount } }"#, json!({}))

@@ -31,12 +31,35 @@ async fn the_production_profile_hides_what_it_should() {
             json!({}),
         )
         .await;
-    assert!(
-        body["data"]["__schema"].is_null(),
-        "introspection is off: {body}"
+    // Refused with a reason, not answered `null` as if the schema were empty.
+    assert!(body.get("data").is_none(), "introspection is off: {body}");
+    assert_eq!(
+        errors(&body)[0]["extensions"]["code"],
+        "INTROSPECTION_DISABLED",
+        "{body}"
     );
-    assert!(body["data"]["__type"].is_null(), "{body}");
+    assert!(
+        errors(&body)[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("__schema"),
+        "{body}"
+    );
     assert!(!body.to_string().contains("codeRome"));
+    let (_, body) = app
+        .query(
+            r#"{ __type(name: "Metier") { fields { name } } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        errors(&body)[0]["extensions"]["code"],
+        "INTROSPECTION_DISABLED",
+        "{body}"
+    );
+    // `__typename` is not introspection: clients send it everywhere.
+    let (_, body) = app.query("{ __typename }", json!({})).await;
+    assert_eq!(body["data"]["__typename"], "Query", "{body}");
     // Apollo Federation's `_service { sdl }` would give the whole schema: refused too.
     let (_, body) = app
         .query(

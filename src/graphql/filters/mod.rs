@@ -57,6 +57,9 @@ impl Autour {
         if r > MAX_RAYON_KM {
             return Err(limit_exceeded(
                 &format!("{path}.rayonKm"),
+                "rayon (km)",
+                r,
+                MAX_RAYON_KM,
                 format!("{path}.rayonKm = {r} dépasse la limite de {MAX_RAYON_KM} km"),
             ));
         }
