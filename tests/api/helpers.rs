@@ -82,6 +82,12 @@ impl TestApp {
 
     /// POSTs a query; returns the status and the JSON body.
     pub async fn query(&self, query: &str, variables: Value) -> (u16, Value) {
+        let (status, text) = self.query_text(query, &variables).await;
+        (status, serde_json::from_str(&text).expect("JSON body"))
+    }
+
+    /// POSTs a query; returns the status and the body's bytes as sent (field order included).
+    pub async fn query_text(&self, query: &str, variables: &Value) -> (u16, String) {
         let response = self
             .client
             .post(format!("{}/graphql", self.base))
@@ -90,7 +96,7 @@ impl TestApp {
             .await
             .expect("request sent");
         let status = response.status().as_u16();
-        (status, response.json().await.expect("JSON body"))
+        (status, response.text().await.expect("body"))
     }
 
     /// POSTs a whole GraphQL request body; returns the status and the JSON body.

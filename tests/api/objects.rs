@@ -15,19 +15,6 @@ fn through_fragments(query: &str) -> String {
     query.replace('{', "{ ... {").replace('}', "} }")
 }
 
-/// POSTs a query; the status and the body's bytes as sent (field order included).
-async fn raw(app: &TestApp, query: &str, variables: &Value) -> (u16, String) {
-    let response = app
-        .client
-        .post(format!("{}/graphql", app.base))
-        .json(&json!({ "query": query, "variables": variables }))
-        .send()
-        .await
-        .expect("request sent");
-    let status = response.status().as_u16();
-    (status, response.text().await.expect("body"))
-}
-
 fn cases() -> Vec<(&'static str, Value)> {
     vec![
         // The portal's métier page, as the bench sends it (nested objects, lists, loaders).
@@ -137,8 +124,8 @@ fn cases() -> Vec<(&'static str, Value)> {
 async fn objects_answer_the_same_through_either_resolution() {
     let app = spawn_app().await;
     for (query, variables) in cases() {
-        let direct = raw(&app, query, &variables).await;
-        let wrapped = raw(&app, &through_fragments(query), &variables).await;
+        let direct = app.query_text(query, &variables).await;
+        let wrapped = app.query_text(&through_fragments(query), &variables).await;
         assert_eq!(direct, wrapped, "{query}");
     }
     // The cases do reach what they are for: nested data, repeated keys once, errors with a path.
@@ -152,7 +139,7 @@ async fn objects_answer_the_same_through_either_resolution() {
         edges[0]["node"]["lieu"]["commune"]["nom"].is_string(),
         "{page}"
     );
-    let (_, text) = raw(&app, cases()[1].0, &cases()[1].1).await;
+    let (_, text) = app.query_text(cases()[1].0, &cases()[1].1).await;
     assert!(
         text.starts_with(r#"{"data":{"metier":{"__typename":"Metier","codeRome":"M1805","nom":"#),
         "{text}"
