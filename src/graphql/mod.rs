@@ -229,38 +229,24 @@ fn introspection_field(doc: &ExecutableDocument) -> Option<&'static str> {
         .find_map(|(_, op)| within(&op.node.selection_set.node, doc, &mut Vec::new()))
 }
 
-/// The operation a request runs: the one named `name`, or the only one; `None` when there is no such
-/// operation (execution then names the problem).
+/// The operation a request runs, with its name (`None` for an anonymous one): the one named `name`, or
+/// the only one; `None` when there is no such operation (execution then names the problem).
 pub(crate) fn selected_operation<'a>(
     doc: &'a ExecutableDocument,
     name: Option<&str>,
-) -> Option<&'a async_graphql::Positioned<async_graphql::parser::types::OperationDefinition>> {
+) -> Option<(
+    Option<&'a async_graphql::Name>,
+    &'a async_graphql::Positioned<async_graphql::parser::types::OperationDefinition>,
+)> {
     use async_graphql::parser::types::DocumentOperations;
     match (&doc.operations, name) {
-        (DocumentOperations::Single(op), _) => Some(op),
+        (DocumentOperations::Single(op), _) => Some((None, op)),
         (DocumentOperations::Multiple(ops), Some(name)) => ops
             .iter()
             .find(|(n, _)| n.as_str() == name)
-            .map(|(_, op)| op),
-        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => ops.values().next(),
-        (DocumentOperations::Multiple(_), None) => None,
-    }
-}
-
-/// The name of the operation `requested` (or the only one) of a parsed document.
-fn operation_name(
-    doc: &async_graphql::parser::types::ExecutableDocument,
-    requested: Option<&str>,
-) -> Option<String> {
-    use async_graphql::parser::types::DocumentOperations;
-    match (&doc.operations, requested) {
-        (DocumentOperations::Single(_), _) => None,
-        (DocumentOperations::Multiple(ops), Some(name)) => ops
-            .keys()
-            .find(|k| k.as_str() == name)
-            .map(|k| k.to_string()),
+            .map(|(n, op)| (Some(n), op)),
         (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => {
-            ops.keys().next().map(|k| k.to_string())
+            ops.iter().next().map(|(n, op)| (Some(n), op))
         }
         (DocumentOperations::Multiple(_), None) => None,
     }
@@ -413,7 +399,8 @@ async fn execute_checked(
         request_error,
         operation: document
             .as_ref()
-            .and_then(|doc| operation_name(&doc.doc, operation.as_deref())),
+            .and_then(|doc| selected_operation(&doc.doc, operation.as_deref()))
+            .and_then(|(name, _)| name.map(ToString::to_string)),
     }
 }
 

@@ -9,7 +9,7 @@ use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
 
 /// Reorders `data` after the operation named `operation` (or the only one) of `doc`.
 pub fn reorder(data: &mut Value, doc: &ExecutableDocument, operation: Option<&str>) {
-    let Some(op) = super::selected_operation(doc, operation) else {
+    let Some((_, op)) = super::selected_operation(doc, operation) else {
         return;
     };
     reorder_value(data, &[&op.node.selection_set.node], doc);

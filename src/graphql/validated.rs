@@ -160,7 +160,7 @@ pub fn required_variables(
     variables: &Variables,
 ) -> Result<(), async_graphql::ServerError> {
     // No operation chosen among several, or an unknown one: execution says so.
-    let Some(op) = super::selected_operation(doc, name) else {
+    let Some((_, op)) = super::selected_operation(doc, name) else {
         return Ok(());
     };
     for def in &op.node.variable_definitions {
